@@ -1,0 +1,111 @@
+import { defineRule } from '../src/engine/rule.js';
+import { analyse } from '../src/engine/analysis.js';
+import { isPin } from '../src/match/scope.js';
+import type { Constraint, PatternConstraint } from '../src/model/types.js';
+
+/** Claims that hold several values, for which set operators are meant (reference/aws.md §4.4). */
+const MULTIVALUED = new Set(['amr', 'groups', 'edupersonaffiliation', 'edupersonprincipalname', 'groups_direct', 'context-ids']);
+
+export default defineRule({
+  meta: {
+    id: 'condition-bypass',
+    title: 'An operator makes a token limit vacuous or easy to satisfy',
+    level: 'error',
+    providers: ['aws', 'gcp', 'azure'],
+    precision: 'high',
+    securitySeverity: '8.0',
+    tags: ['security', 'oidc', 'external/cwe/cwe-697'],
+    defaults: {},
+    docs: {
+      description:
+        'A limit on a token claim is written with an operator that makes it vacuous: `…IfExists` or `ForAllValues:` (true when the claim is absent), only negated operators on the subject or audience (everything not listed passes), or `ForAnyValue:` on a single-valued claim.',
+      why:
+        '`ForAllValues:StringEquals` on `sub` is true for a token without the claim; early GitHub documentation used it and many roles still carry it. `StringNotLike sub "repo:evil/*"` admits every other repository on the internet. `…IfExists` on a claim such as `environment` or `job_workflow_ref` lets every job that does not set it through.',
+      fix:
+        'Use the plain positive operators (`StringEquals`, `StringLike`) on single-valued claims, and express exclusions as a positive allow-list.',
+      references: [
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html',
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html',
+        'reference/aws.md §4.1, §4.3, §4.4',
+      ],
+      examples: {
+        bad: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": { "ForAllValues:StringEquals": {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
+    } }
+  }]
+}`,
+        good: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": { "StringEquals": {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
+    } }
+  }]
+}`,
+      },
+    },
+  },
+  check(binding, ctx) {
+    const a = analyse(binding);
+    if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') return;
+    if (a.admitsNothing) return;
+    const identity = new Set([...(a.profile?.identityClaims.map((c) => c.claim) ?? ['sub']), 'aud']);
+    for (const [claim, tests] of Object.entries(binding.claims)) {
+      const pinned = tests.some(isPin);
+      // `Null: false` beside ForAllValues makes the claim required (aws.md §4.4).
+      const required = pinned || tests.some((t) => t.kind === 'presence' && t.present);
+      const patterns = tests.filter((t): t is PatternConstraint => t.kind === 'patterns' && !t.fromDeny);
+      for (const t of patterns) {
+        const finding = judge(t, claim, required, identity.has(claim), patterns);
+        if (finding) ctx.report(binding, { at: t.at, level: finding.level, message: finding.message });
+      }
+    }
+  },
+});
+
+function judge(
+  t: PatternConstraint,
+  claim: string,
+  required: boolean,
+  isIdentity: boolean,
+  all: readonly Constraint[],
+): { level: 'error' | 'warning'; message: string } | undefined {
+  if (t.setOperator === 'ForAllValues' && !required) {
+    return {
+      level: 'error',
+      message: `${t.operator} on ${t.key} is true when the token has no ${claim} claim, so this limit can be skipped. Use ${t.operator.replace(/^ForAllValues:/i, '')}.`,
+    };
+  }
+  if (t.ifExists && !required) {
+    return {
+      level: 'error',
+      message: `${t.operator} on ${t.key} passes every token without a ${claim} claim. Use ${t.operator.replace(/IfExists$/i, '')}.`,
+    };
+  }
+  if (t.setOperator === 'ForAnyValue' && !MULTIVALUED.has(claim)) {
+    return {
+      level: 'warning',
+      message: `${t.operator} on the single-valued claim ${t.key} behaves like ${t.operator.replace(/^ForAnyValue:/i, '')} only by accident of IAM's set semantics. Use the plain operator.`,
+    };
+  }
+  if (t.negated && isIdentity && !required && all.every((x) => x.kind !== 'patterns' || x.negated)) {
+    // Report once, on the first negated test of the claim.
+    if (all.find((x) => x.kind === 'patterns') !== t) return undefined;
+    return {
+      level: 'error',
+      message: `${t.key} is limited only by ${t.operator}: every value not listed passes, including tokens of any other repository or workload (and tokens without the claim). Use a positive StringEquals/StringLike allow-list.`,
+    };
+  }
+  return undefined;
+}

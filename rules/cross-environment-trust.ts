@@ -1,0 +1,185 @@
+import { defineRule } from '../src/engine/rule.js';
+import { analyse, keyFor } from '../src/engine/analysis.js';
+import { classifyEnvironmentName } from '../src/knowledge/environments.js';
+import { globMatch, globsIntersect, hasWildcard, literalPrefix } from '../src/match/glob.js';
+import { isPin } from '../src/match/scope.js';
+import type { Location, TrustBinding } from '../src/model/types.js';
+
+const GITHUB = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
+
+export default defineRule({
+  meta: {
+    id: 'cross-environment-trust',
+    title: 'One trust spans environments',
+    level: 'error',
+    providers: ['aws', 'gcp', 'azure'],
+    precision: 'high',
+    securitySeverity: '8.0',
+    tags: ['security', 'oidc', 'external/cwe/cwe-653'],
+    defaults: {},
+    docs: {
+      description:
+        'One trust admits tokens from more than one deployment environment (`environment:*`, or both `environment:dev` and `environment:prod`), a production target trusts non-production contexts (any branch, pull requests, a non-production environment), or the same subject is trusted by targets of different environments.',
+      why:
+        'Environments exist so that production credentials require production approvals. A production role that also accepts the development environment, any branch, or pull requests can be assumed by code nobody reviewed; a subject shared by a dev and a prod role turns every dev workflow into a path to production.',
+      fix:
+        'Give each environment its own role and pin each role to its environment\'s subject (`repo:OWNER/REPO:environment:production`), with required reviewers on that GitHub environment.',
+      references: [
+        'https://docs.github.com/en/actions/deployment/targeting-different-environments/using-environments-for-deployment',
+        'https://docs.github.com/en/actions/reference/security/oidc',
+        'reference/idps.md §1.2; design.md §1 (environments)',
+      ],
+      examples: {
+        bad: `{ "Role": { "RoleName": "deploy-prod", "Path": "/prod/",
+  "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
+    "Principal": { "Federated": "${GITHUB}" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      "StringLike": { "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*" } } }] } } }`,
+        good: `{ "Role": { "RoleName": "deploy-prod", "Path": "/prod/",
+  "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
+    "Principal": { "Federated": "${GITHUB}" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production" } } }] } } }`,
+      },
+    },
+  },
+  check(binding, ctx) {
+    const a = analyse(binding);
+    if (!a.profile || a.admitsNothing) return;
+    const sub = a.pins.find((p) => p.identity.claim === 'sub');
+    const analysis = sub?.analysis;
+    const production = binding.target.environment === 'production';
+    const where = binding.target.environmentSource ? ` (${binding.target.environmentSource})` : '';
+    if (analysis?.anyEnvironment) {
+      const w = analysis.anyEnvironment;
+      ctx.report(binding, {
+        at: w.at,
+        message: `${keyFor(binding, 'sub')} admits every deployment environment, for example ${JSON.stringify(w.value)} through ${JSON.stringify(w.pattern)}. Pin one environment per role.`,
+      });
+      return;
+    }
+    const named = [...(analysis?.environments ?? []), ...environmentClaimValues(binding)];
+    const classes = new Map<string, { name: string; at: Location }>();
+    for (const e of named) {
+      const cls = classifyEnvironmentName(e.name);
+      if (cls && !classes.has(cls)) classes.set(cls, e);
+    }
+    if (classes.size > 1) {
+      const list = [...classes.values()];
+      ctx.report(binding, {
+        at: list[1]!.at,
+        message: `One trust in ${binding.target.name} admits the environments ${list.map((e) => JSON.stringify(e.name)).join(' and ')}. Give each environment its own role.`,
+        related: list.slice(0, 1).map((e) => ({ at: e.at, message: `environment ${e.name}` })),
+      });
+      return;
+    }
+    if (!production) return;
+    const nonProduction = [...classes.entries()].find(([cls]) => cls !== 'production');
+    if (nonProduction) {
+      const e = nonProduction[1];
+      ctx.report(binding, {
+        at: e.at,
+        message: `Production target ${binding.target.name}${where} trusts tokens of the ${JSON.stringify(e.name)} environment. Pin the production environment.`,
+      });
+      return;
+    }
+    const unreviewed = analysis?.pullRequest ?? analysis?.anyBranch;
+    if (unreviewed) {
+      const what = analysis?.pullRequest ? 'pull requests' : 'any branch';
+      ctx.report(binding, {
+        at: unreviewed.at,
+        message: `Production target ${binding.target.name}${where} trusts ${what}: ${JSON.stringify(unreviewed.pattern)} admits ${JSON.stringify(unreviewed.value)}. Pin a protected branch or a production environment with required reviewers.`,
+      });
+    }
+  },
+  checkAll(bindings, ctx) {
+    // Index exact subjects by issuer, then compare each wildcard pattern only with the subjects that share
+    // its issuer and literal prefix bucket: no pairwise pass over all bindings.
+    interface Entry { binding: TrustBinding; value: string; at: Location; }
+    const exact = new Map<string, Entry[]>();
+    const patterns: Entry[] = [];
+    for (const binding of bindings) {
+      if (!binding.target.environment || binding.issuer.kind !== 'exact') continue;
+      if (analyse(binding).admitsNothing) continue;
+      for (const c of (binding.claims['sub'] ?? []).filter(isPin)) {
+        c.values.forEach((value, i) => {
+          const entry = { binding, value, at: c.valueAt[i] ?? c.at };
+          if (c.syntax !== 'exact' && hasWildcard(value)) patterns.push(entry);
+          else {
+            const key = `${binding.issuer.kind === 'exact' ? binding.issuer.host : ''}\u0000${value}`;
+            let list = exact.get(key);
+            if (!list) exact.set(key, (list = []));
+            list.push(entry);
+          }
+        });
+      }
+    }
+    const reported = new Set<string>();
+    const report = (mine: Entry, other: Entry): void => {
+      const id = `${mine.binding.target.name}\u0000${other.binding.target.name}\u0000${mine.value}`;
+      if (reported.has(id) || mine.binding.target.name === other.binding.target.name) return;
+      if (mine.binding.target.environment === other.binding.target.environment) return;
+      reported.add(id);
+      ctx.report(mine.binding, {
+        at: mine.at,
+        message: `Subject ${JSON.stringify(mine.value)} is trusted by ${mine.binding.target.name} (${mine.binding.target.environment}) and also by ${other.binding.target.name} (${other.binding.target.environment}): one workflow can reach both environments. Use a distinct subject per environment.`,
+        related: [{ at: other.at, message: `also trusted by ${other.binding.target.name}` }],
+      });
+    };
+    for (const group of exact.values()) {
+      if (group.length < 2) continue;
+      for (const mine of group) {
+        const other = group.find((o) => o.binding.target.environment !== mine.binding.target.environment);
+        if (other) report(mine, other);
+      }
+    }
+    // Wildcard patterns against exact subjects and each other, bucketed by issuer.
+    const byIssuer = new Map<string, Entry[]>();
+    for (const p of patterns) {
+      const host = p.binding.issuer.kind === 'exact' ? p.binding.issuer.host : '';
+      let list = byIssuer.get(host);
+      if (!list) byIssuer.set(host, (list = []));
+      list.push(p);
+    }
+    for (const [key, group] of exact) {
+      const host = key.slice(0, key.indexOf('\u0000'));
+      for (const p of byIssuer.get(host) ?? []) {
+        for (const e of group) {
+          if (!e.value.startsWith(literalPrefix(p.value)) || !globMatch(p.value, e.value)) continue;
+          report(p, e);
+          report(e, p);
+        }
+      }
+    }
+    for (const group of byIssuer.values()) {
+      group.sort((x, y) => (literalPrefix(x.value) < literalPrefix(y.value) ? -1 : 1));
+      for (let i = 0; i < group.length; i++) {
+        const pi = literalPrefix(group[i]!.value);
+        for (let j = i + 1; j < group.length; j++) {
+          const pj = literalPrefix(group[j]!.value);
+          // Sorted by prefix: once a prefix no longer extends this one, no later one does.
+          if (!pj.startsWith(pi)) break;
+          if (globsIntersect(group[i]!.value, group[j]!.value)) {
+            report(group[i]!, group[j]!);
+            report(group[j]!, group[i]!);
+          }
+        }
+      }
+    }
+  },
+});
+
+/** Values of an `environment` claim test (GitHub's STS key `…:environment`). */
+function environmentClaimValues(binding: TrustBinding): Array<{ name: string; at: Location }> {
+  const out: Array<{ name: string; at: Location }> = [];
+  for (const c of (binding.claims['environment'] ?? []).filter(isPin)) {
+    c.values.forEach((v, i) => {
+      if (!hasWildcard(v) || c.syntax === 'exact') out.push({ name: v, at: c.valueAt[i] ?? c.at });
+    });
+  }
+  return out;
+}

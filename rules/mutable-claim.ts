@@ -1,0 +1,70 @@
+import { defineRule } from '../src/engine/rule.js';
+import { analyse } from '../src/engine/analysis.js';
+import { isPin } from '../src/match/scope.js';
+
+export default defineRule({
+  meta: {
+    id: 'mutable-claim',
+    title: 'Trust is bound to a mutable name where an immutable id exists',
+    level: 'note',
+    providers: ['aws', 'gcp', 'azure'],
+    precision: 'high',
+    securitySeverity: '3.0',
+    tags: ['security', 'oidc'],
+    defaults: {},
+    docs: {
+      description:
+        'A trust limits a mutable name claim (GitHub `repository`, `repository_owner`, `actor`; GitLab `project_path`, `namespace_path`) without also pinning its immutable twin (`repository_id`, `repository_owner_id`, `actor_id`, `project_id`, `namespace_id`).',
+      why:
+        'Names change hands: after a rename, transfer or deletion, someone else can create a repository or organization with the old name and mint tokens that carry it. Numeric ids are never reused.',
+      fix: 'Pin the id claim instead of, or beside, the name (for GitHub, `repository_id` and `repository_owner_id`, which AWS STS can check since 2026).',
+      references: [
+        'https://github.blog/changelog/2026-04-23-immutable-subject-claims-for-github-actions-oidc-tokens/',
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html',
+        'reference/aws.md §5.2; reference/idps.md §1.4, §2',
+      ],
+      examples: {
+        bad: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": { "StringEquals": {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
+      "token.actions.githubusercontent.com:repository": "octo-org/octo-repo"
+    } }
+  }]
+}`,
+        good: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": { "StringEquals": {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
+      "token.actions.githubusercontent.com:repository_id": "7891011"
+    } }
+  }]
+}`,
+      },
+    },
+  },
+  check(binding, ctx) {
+    const a = analyse(binding);
+    const mutable = a.profile?.mutableClaims;
+    if (!mutable || a.admitsNothing) return;
+    for (const [claim, immutable] of Object.entries(mutable)) {
+      const tests = (binding.claims[claim] ?? []).filter(isPin);
+      if (tests.length === 0) continue;
+      if ((binding.claims[immutable] ?? []).some(isPin)) continue;
+      ctx.report(binding, {
+        at: tests[0]!.at,
+        message: `${tests[0]!.key} pins the mutable name claim ${claim}: after a rename or transfer another account can take the name. Pin ${immutable} instead.`,
+      });
+    }
+  },
+});

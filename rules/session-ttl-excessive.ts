@@ -1,0 +1,53 @@
+import { defineRule } from '../src/engine/rule.js';
+
+const POLICY_HEAD = `"Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
+      "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+      "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": { "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production" } } }]`;
+
+export default defineRule<{ maxSeconds: number }>({
+  meta: {
+    id: 'session-ttl-excessive',
+    title: 'Federated sessions last longer than needed',
+    level: 'warning',
+    providers: ['aws', 'gcp', 'azure'],
+    precision: 'very-high',
+    securitySeverity: '2.0',
+    tags: ['security', 'oidc'],
+    defaults: { maxSeconds: 3600 },
+    docs: {
+      description:
+        'A role that federated tokens can assume allows sessions longer than the configured limit (option maxSeconds, default 3600 seconds): MaxSessionDuration, max_session_duration, or a token lifetime.',
+      why:
+        'A CI job needs credentials for minutes. A 12-hour session (the IAM maximum, 43200 s) keeps stolen credentials useful long after the job that leaked them has ended, and role chaining is capped at one hour anyway.',
+      fix: 'Lower MaxSessionDuration to 3600 seconds (the default) or less; jobs that run longer can request new credentials.',
+      references: [
+        'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html',
+        'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html',
+        'reference/aws.md §11',
+      ],
+      examples: {
+        bad: `{ "Role": { "RoleName": "gha-deploy", "MaxSessionDuration": 43200,
+  "AssumeRolePolicyDocument": { ${POLICY_HEAD} } } }`,
+        good: `{ "Role": { "RoleName": "gha-deploy", "MaxSessionDuration": 3600,
+  "AssumeRolePolicyDocument": { ${POLICY_HEAD} } } }`,
+      },
+    },
+  },
+  checkAll(bindings, ctx) {
+    const seen = new Set<string>();
+    for (const binding of bindings) {
+      if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') continue;
+      const ttl = binding.sessionTtl;
+      if (!ttl || ttl.seconds <= ctx.options.maxSeconds) continue;
+      const key = `${ttl.at.file}\u0000${JSON.stringify(ttl.at.path)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      ctx.report(binding, {
+        at: ttl.at,
+        message: `${binding.target.name} allows federated sessions of ${ttl.seconds} s (${(ttl.seconds / 3600).toFixed(ttl.seconds % 3600 ? 1 : 0)} h), above the limit of ${ctx.options.maxSeconds} s. Lower the maximum session duration.`,
+      });
+    }
+  },
+});

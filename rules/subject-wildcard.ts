@@ -1,0 +1,81 @@
+import { defineRule } from '../src/engine/rule.js';
+import { analyse, keyFor } from '../src/engine/analysis.js';
+
+export default defineRule({
+  meta: {
+    id: 'subject-wildcard',
+    title: 'Subject limit admits identities outside one repository, project or service account',
+    level: 'error',
+    providers: ['aws', 'gcp', 'azure'],
+    precision: 'high',
+    securitySeverity: '9.5',
+    tags: ['security', 'oidc', 'external/cwe/cwe-284'],
+    defaults: {},
+    docs: {
+      description:
+        'A subject limit uses a wildcard (or pins only an owner) so that it admits identities outside one repository, project, workspace or service account. The message names a concrete admitted subject. Error when anyone on the internet can mint such a token, warning when only insiders of the organization can.',
+      why:
+        'In IAM StringLike and Azure `matches`, `*` spans `/` and `:`. `repo:octo-org*` admits `repo:octo-org-evil/x:…`, an organization anyone can register; `repo:octo-org/*` admits every repository of the organization, including ones any member can create, and their pull requests.',
+      fix:
+        'Replace the wildcard by the exact repository (and branch or environment): `repo:OWNER/REPO:environment:production`. If several repositories need the role, list each one; pin `repository_id` / `repository_owner_id` where the issuer supports them.',
+      references: [
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html',
+        'https://docs.github.com/en/actions/reference/security/oidc',
+        'reference/aws.md §4.3; reference/idps.md §1.2, §2, §5',
+      ],
+      examples: {
+        bad: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      "StringLike": { "token.actions.githubusercontent.com:sub": "repo:octo-org*" }
+    }
+  }]
+}`,
+        good: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      "StringLike": { "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main" }
+    }
+  }]
+}`,
+      },
+    },
+  },
+  check(binding, ctx) {
+    const a = analyse(binding);
+    const pin = a.decisive;
+    if (!a.profile || a.admitsNothing || !pin || pin.breadth === 'pinned') return;
+    const key = keyFor(binding, pin.identity.claim);
+    const witness = pin.analysis.witness;
+    const outsider = pin.breadth === 'open' && a.profile.tenancy === 'multi-tenant';
+    const grammar = pin.identity.grammar;
+    const unit = grammar?.unitNoun ?? 'identity';
+    const tenant = grammar?.tenantNoun ?? 'tenant';
+    const scope =
+      pin.breadth === 'open'
+        ? outsider
+          ? `identities outside your ${tenant}, which ${a.profile.audienceOfAnyone.replace(/^any /, 'anyone with a ')} can mint`
+          : `every ${unit} of every ${tenant} on this issuer`
+        : `every ${unit} of the ${tenant}`;
+    const example = witness
+      ? witness.value === witness.pattern
+        ? ` (${key} = ${JSON.stringify(witness.value)} names only the ${tenant})`
+        : `, for example ${JSON.stringify(witness.value)} through ${JSON.stringify(witness.pattern)}`
+      : '';
+    ctx.report(binding, {
+      at: witness?.at ?? pin.constraints[0]!.at,
+      level: outsider ? 'error' : 'warning',
+      message: `${key} admits ${scope}${example}. Pin it to one ${unit}.`,
+    });
+  },
+});

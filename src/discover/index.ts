@@ -1,0 +1,60 @@
+/**
+ * Turn the paths a user gave into the files to lint: files as named (any extension: the kind is
+ * sniffed from content), directories walked for JSON, skipping dependency and tool folders.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import type { InputError } from '../model/types.js';
+
+export interface DiscoveredFile {
+  /** Absolute path, for reading. */
+  absolute: string;
+  /** Path relative to the working directory with forward slashes, for reports. */
+  display: string;
+  explicit: boolean;
+}
+
+export const IGNORED_DIRECTORIES = ['**/node_modules/**', '**/.git/**', '**/.terraform/**'];
+
+export function displayPath(absolute: string, cwd: string): string {
+  const rel = path.relative(cwd, absolute);
+  const shown = rel === '' ? path.basename(absolute) : rel.startsWith('..') || path.isAbsolute(rel) ? absolute : rel;
+  return shown.split(path.sep).join('/');
+}
+
+export async function discover(paths: readonly string[], cwd: string): Promise<{ files: DiscoveredFile[]; errors: InputError[] }> {
+  const files = new Map<string, DiscoveredFile>();
+  const errors: InputError[] = [];
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    let info;
+    try {
+      info = await stat(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      errors.push({ file: given, line: 1, column: 1, message: code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code})` });
+      continue;
+    }
+    if (info.isDirectory()) {
+      const found = await fg('**/*.json', {
+        cwd: absolute,
+        ignore: IGNORED_DIRECTORIES,
+        onlyFiles: true,
+        dot: false,
+        followSymbolicLinks: false,
+        suppressErrors: true,
+        absolute: true,
+      });
+      for (const f of found) {
+        const abs = path.normalize(f);
+        if (!files.has(abs)) files.set(abs, { absolute: abs, display: displayPath(abs, cwd), explicit: false });
+      }
+    } else {
+      files.set(absolute, { absolute, display: displayPath(absolute, cwd), explicit: true });
+    }
+  }
+  // Sorted so that output does not depend on the file system's order.
+  const sorted = [...files.values()].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+  return { files: sorted, errors };
+}

@@ -1,0 +1,113 @@
+/**
+ * Facts about a binding that several rules need, computed once per binding: which issuer it trusts,
+ * which identity claims it pins, how far those pins reach, and whether it can admit anything at all.
+ */
+import type { Constraint, TrustBinding } from '../model/types.js';
+import { guessGrammar, issuerProfile, samlProfile, type IdentityClaim, type IssuerProfile } from '../knowledge/issuers.js';
+import { analyseClaim, isPin, type Breadth, type ClaimAnalysis } from '../match/scope.js';
+
+export interface PinnedClaim {
+  identity: IdentityClaim;
+  constraints: Constraint[];
+  analysis: ClaimAnalysis;
+  /** The breadth of this pin, counting that a tenant claim (repository_owner_id) pins at best a tenant. */
+  breadth: Breadth;
+}
+
+export interface TrustAnalysis {
+  profile: IssuerProfile | undefined;
+  /** A test on a key of another issuer (or an unknown key) that no token of this issuer can satisfy. */
+  admitsNothing: boolean;
+  /** Identity claims that carry a positive test. */
+  pins: PinnedClaim[];
+  /** The tightest pin (the tests are ANDed, so the narrowest decides), preferring `sub` among equals. */
+  decisive?: PinnedClaim;
+  /** Identity claims that are tested, but only by tests that do not limit (negated, IfExists, ForAllValues). */
+  vacuous: string[];
+  /** Identity claims whose tests fedlint cannot evaluate (unknown operators, values known only after apply). */
+  unknown: string[];
+  /** Identity claims tested only by `Null` (the claim must exist, any value). */
+  presenceOnly: string[];
+}
+
+const cache = new WeakMap<TrustBinding, TrustAnalysis>();
+
+const RANK: Record<Breadth, number> = { pinned: 0, 'tenant-wide': 1, open: 2 };
+
+export function profileOf(binding: TrustBinding): IssuerProfile | undefined {
+  if (binding.mechanism === 'saml') return samlProfile();
+  if (binding.mechanism !== 'oidc' || binding.issuer.kind !== 'exact') return undefined;
+  return issuerProfile(binding.issuer.host);
+}
+
+/** A positive test with no IfExists always fails for an absent claim, so it can never be met. */
+function blocksAbsent(c: Constraint): boolean {
+  if (c.kind === 'presence') return c.present;
+  return c.kind === 'patterns' && !c.negated && !c.ifExists && c.setOperator !== 'ForAllValues';
+}
+
+export function analyse(binding: TrustBinding): TrustAnalysis {
+  const cached = cache.get(binding);
+  if (cached) return cached;
+  const profile = profileOf(binding);
+  const result: TrustAnalysis = {
+    profile,
+    admitsNothing: binding.foreignKeys.some((k) => !k.sibling && blocksAbsent(k.constraint)),
+    pins: [],
+    vacuous: [],
+    unknown: [],
+    presenceOnly: [],
+  };
+  if (profile) {
+    for (const identity of profile.identityClaims) {
+      const constraints = binding.claims[identity.claim];
+      if (!constraints || constraints.length === 0) continue;
+      if (constraints.some((c) => c.kind === 'unknown' || c.kind === 'cel')) {
+        result.unknown.push(identity.claim);
+        continue;
+      }
+      if (!constraints.some(isPin)) {
+        if (constraints.every((c) => c.kind === 'presence')) result.presenceOnly.push(identity.claim);
+        else result.vacuous.push(identity.claim);
+        continue;
+      }
+      const grammar = identity.grammar ?? (identity.claim === 'sub' ? guessGrammarOf(constraints) : undefined);
+      const analysis = analyseClaim(constraints, grammar);
+      const floor: Breadth = identity.scope === 'tenant' ? 'tenant-wide' : 'pinned';
+      const breadth = RANK[analysis.breadth] >= RANK[floor] ? analysis.breadth : floor;
+      result.pins.push({ identity, constraints, analysis, breadth });
+    }
+  }
+  for (const pin of result.pins) {
+    const current = result.decisive;
+    if (!current || RANK[pin.breadth] < RANK[current.breadth] || (RANK[pin.breadth] === RANK[current.breadth] && pin.identity.claim === 'sub')) {
+      result.decisive = pin;
+    }
+  }
+  cache.set(binding, result);
+  return result;
+}
+
+function guessGrammarOf(constraints: Constraint[]) {
+  for (const c of constraints) {
+    if (c.kind !== 'patterns') continue;
+    for (const v of c.values) {
+      const g = guessGrammar(v);
+      if (g) return g;
+    }
+  }
+  return undefined;
+}
+
+/** Claims tested for this binding, for messages ("the trust tests aud and sub"). */
+export function describeIssuer(binding: TrustBinding): string {
+  if (binding.issuer.kind === 'exact') return binding.issuer.host;
+  if (binding.issuer.kind === 'wildcard') return binding.issuer.written;
+  return 'an unknown issuer';
+}
+
+/** The condition-key prefix for this binding's issuer, as a trust policy spells it. */
+export function keyFor(binding: TrustBinding, claim: string): string {
+  if (binding.mechanism === 'saml') return `SAML:${claim}`;
+  return binding.issuer.kind === 'exact' ? `${binding.issuer.host}:${claim}` : claim;
+}

@@ -1,0 +1,74 @@
+/**
+ * Rule documentation generated from the rules' metadata: SARIF help, `fedlint explain`, docs/rules/*.md
+ * and the README's rules table. One source, so the prose cannot drift from the code.
+ */
+import type { RuleMeta } from './rule.js';
+
+export const HOMEPAGE = 'https://github.com/fedlint/fedlint';
+
+export function ruleUri(id: string): string {
+  return `${HOMEPAGE}/blob/main/docs/rules/${id}.md`;
+}
+
+type Meta = RuleMeta<object>;
+
+function options(meta: Meta): string[] {
+  return Object.entries(meta.defaults).map(([k, v]) => `${k} (default ${JSON.stringify(v)})`);
+}
+
+export function ruleHelpText(meta: Meta): string {
+  const parts = [meta.docs.description, `Why it matters: ${meta.docs.why}`, `How to fix: ${meta.docs.fix}`];
+  const opts = options(meta);
+  if (opts.length > 0) parts.push(`Options: ${opts.join(', ')}.`);
+  parts.push(`References: ${meta.docs.references.join('; ')}`);
+  return parts.join('\n\n');
+}
+
+export function ruleHelpMarkdown(meta: Meta): string {
+  const lines = [`# ${meta.id}: ${meta.title}`, '', meta.docs.description, '', '## Why it matters', '', meta.docs.why, '', '## How to fix', '', meta.docs.fix];
+  const opts = options(meta);
+  if (opts.length > 0) lines.push('', '## Options', '', ...opts.map((o) => `- \`${o.split(' ')[0]}\`${o.slice(o.indexOf(' '))}`));
+  if (meta.docs.examples.bad) {
+    lines.push('', '## Example', '', 'Flagged:', '', '```json', meta.docs.examples.bad, '```', '', 'Pinned:', '', '```json', meta.docs.examples.good, '```');
+  }
+  lines.push('', '## References', '', ...meta.docs.references.map((r) => `- ${r}`));
+  return lines.join('\n');
+}
+
+/** `fedlint explain RULE-ID`: plain text for a terminal. */
+export function explainText(meta: Meta): string {
+  const lines = [
+    `${meta.id}: ${meta.title}`,
+    `default level: ${meta.level}; providers: ${meta.providers.join(', ')}`,
+    '',
+    meta.docs.description,
+    '',
+    'Why it matters',
+    `  ${meta.docs.why}`,
+    '',
+    'How to fix',
+    `  ${meta.docs.fix}`,
+  ];
+  const opts = options(meta);
+  if (opts.length > 0) lines.push('', 'Options', ...opts.map((o) => `  ${o}`));
+  if (meta.docs.examples.bad) {
+    lines.push('', 'Flagged', indent(meta.docs.examples.bad), '', 'Pinned', indent(meta.docs.examples.good));
+  } else {
+    lines.push('', 'Examples: this rule reads Terraform inputs, which later versions of fedlint load.');
+  }
+  lines.push('', 'References', ...meta.docs.references.map((r) => `  ${r}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+/** The README's rules table. */
+export function rulesTable(rules: readonly Meta[]): string {
+  const rows = rules.map((r) => `| [\`${r.id}\`](docs/rules/${r.id}.md) | ${r.level} | ${r.providers.join(', ')} | ${r.title} |`);
+  return ['| rule | default level | providers | what it finds |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,53 @@
+/**
+ * Run rules over bindings. Pure: no file system, no console. The CLI resolves positions and reports.
+ */
+import type { Finding, Level, StaticCredential, TrustBinding } from '../model/types.js';
+import type { AnyRule, Report } from './rule.js';
+
+export interface RuleSetting {
+  rule: AnyRule;
+  /** Overrides the rule's default level for every finding it reports. */
+  level?: Level;
+  options: object;
+}
+
+export interface LintInput {
+  bindings: readonly TrustBinding[];
+  credentials: readonly StaticCredential[];
+}
+
+export function lint(input: LintInput, settings: readonly RuleSetting[]): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const setting of settings) {
+    const { rule } = setting;
+    const ctx = {
+      options: setting.options,
+      credentials: input.credentials,
+      report(binding: TrustBinding | undefined, r: Report): void {
+        const finding: Finding = {
+          ruleId: rule.meta.id,
+          level: setting.level ?? r.level ?? rule.meta.level,
+          message: r.message,
+          at: r.at,
+          resource: r.resource ?? binding?.target.name ?? r.at.file,
+        };
+        if (r.related && r.related.length > 0) finding.related = r.related;
+        // The same mistake reached through two bindings (a statement listing two principals) is one finding.
+        const key = `${finding.ruleId}\u0000${finding.resource}\u0000${JSON.stringify(finding.at)}\u0000${finding.message}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        findings.push(finding);
+      },
+    };
+    if (rule.check) for (const binding of input.bindings) rule.check(binding, ctx);
+    if (rule.checkAll) rule.checkAll(input.bindings, ctx);
+  }
+  return findings;
+}
+
+const LEVEL_RANK: Record<Level, number> = { note: 0, warning: 1, error: 2 };
+
+export function atOrAbove(level: Level, threshold: Level | 'none'): boolean {
+  return threshold !== 'none' && LEVEL_RANK[level] >= LEVEL_RANK[threshold];
+}

@@ -1,0 +1,61 @@
+import type { Finding, Level, Location, Provider, RelatedLocation, StaticCredential, TrustBinding } from '../model/types.js';
+
+export interface RuleDocs {
+  /** One paragraph: what the rule finds (SARIF fullDescription). */
+  description: string;
+  /** Why it matters: what an attacker gains. */
+  why: string;
+  /** How to fix it. */
+  fix: string;
+  /** Provider documentation and fedlint reference notes. */
+  references: string[];
+  /** A trust policy that triggers the rule, and its pinned twin that does not. Both are linted by the test suite. */
+  examples: { bad: string; good: string };
+}
+
+export interface RuleMeta<O extends object = object> {
+  id: string;
+  title: string;
+  level: Level;
+  providers: Provider[];
+  /** SARIF precision: how often a finding is a true problem. */
+  precision: 'very-high' | 'high' | 'medium';
+  /** SARIF security-severity for GitHub: "9.5" critical, "8.0" high, "5.5" medium, "2.0" low. */
+  securitySeverity: string;
+  tags: string[];
+  defaults: O;
+  docs: RuleDocs;
+}
+
+export interface Report {
+  message: string;
+  at: Location;
+  /** Overrides the rule's level for this finding (e.g. warning for what only insiders can exploit). */
+  level?: Level;
+  related?: RelatedLocation[];
+  /** Defaults to the binding's target name. */
+  resource?: string;
+}
+
+export interface RuleContext<O extends object = object> {
+  options: O;
+  /** Long-lived credentials found in the same run. */
+  credentials: readonly StaticCredential[];
+  report(binding: TrustBinding | undefined, report: Report): void;
+}
+
+export interface Rule<O extends object = object> {
+  meta: RuleMeta<O>;
+  /** Per-binding checks. */
+  check?(binding: TrustBinding, ctx: RuleContext<O>): void;
+  /** Checks across all bindings of a run (environments, credentials); must not be quadratic. */
+  checkAll?(bindings: readonly TrustBinding[], ctx: RuleContext<O>): void;
+}
+
+export function defineRule<O extends object>(rule: Rule<O>): Rule<O> {
+  return rule;
+}
+
+export type AnyRule = Rule<any>;
+
+export type { Finding };

@@ -1,0 +1,131 @@
+/**
+ * `aws iam get-role` and `aws iam list-roles` output (and the same shapes from the SDK or
+ * GetAccountAuthorizationDetails-style exports). AssumeRolePolicyDocument arrives as an object
+ * (the CLI decodes it), a JSON string, or a URL-encoded JSON string (the raw API and SDK v3,
+ * reference/aws.md §12).
+ */
+import type { JsonPath, Location, Target } from '../model/types.js';
+import { environmentOf } from '../knowledge/environments.js';
+import { loadTrustPolicy, looksLikePolicy, type PolicyProblem } from './aws-policy.js';
+import type { LoadResult, Loader } from './loader.js';
+
+type Json = unknown;
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isRole(value: Json): value is Record<string, Json> {
+  return isObject(value) && 'AssumeRolePolicyDocument' in value;
+}
+
+/** Decode a policy document given as a string: plain JSON, or URL-encoded JSON. */
+export function decodePolicyString(text: string): { ok: true; value: Json; urlEncoded: boolean } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return { ok: true, value: JSON.parse(trimmed), urlEncoded: false };
+    } catch {
+      return { ok: false, message: 'AssumeRolePolicyDocument is a string that is not valid JSON' };
+    }
+  }
+  try {
+    return { ok: true, value: JSON.parse(decodeURIComponent(trimmed)), urlEncoded: true };
+  } catch {
+    return { ok: false, message: 'AssumeRolePolicyDocument is neither JSON nor URL-encoded JSON' };
+  }
+}
+
+function tagsOf(role: Record<string, Json>): Record<string, string> | undefined {
+  const tags = role['Tags'];
+  if (!Array.isArray(tags)) return undefined;
+  const out: Record<string, string> = {};
+  for (const t of tags) {
+    if (isObject(t) && typeof t['Key'] === 'string' && typeof t['Value'] === 'string') out[t['Key']] = t['Value'];
+  }
+  return out;
+}
+
+function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, source: string): LoadResult {
+  const problems: PolicyProblem[] = [];
+  const here = (path: JsonPath): Location => ({ file, path: [...rolePath, ...path] });
+  const name = typeof role['RoleName'] === 'string' ? role['RoleName'] : undefined;
+  const arn = typeof role['Arn'] === 'string' ? role['Arn'] : undefined;
+  const rolePathValue = typeof role['Path'] === 'string' ? role['Path'] : undefined;
+  const tags = tagsOf(role);
+  const target: Target = { kind: 'aws-iam-role', name: arn ?? name ?? file, at: here([]) };
+  if (name) target.address = name;
+  const account = arn ? /^arn:aws[a-z-]*:iam::([0-9]{12}):/.exec(arn)?.[1] : undefined;
+  if (account) target.account = account;
+  const env = environmentOf({ tags, path: rolePathValue, name });
+  if (env) {
+    target.environment = env.environment;
+    target.environmentSource = env.source;
+  }
+  const docPath: JsonPath = ['AssumeRolePolicyDocument'];
+  let doc = role['AssumeRolePolicyDocument'];
+  let locate = (path: JsonPath, key?: boolean): Location => (key ? { ...here([...docPath, ...path]), key } : here([...docPath, ...path]));
+  if (typeof doc === 'string') {
+    const decoded = decodePolicyString(doc);
+    if (!decoded.ok) return { bindings: [], problems: [{ at: here(docPath), message: decoded.message }] };
+    doc = decoded.value;
+    // Inside a plain JSON string a finding can point at the exact value; inside a URL-encoded one it
+    // points at the string as a whole.
+    locate = decoded.urlEncoded
+      ? () => here(docPath)
+      : (path, key) => (key ? { ...here(docPath), inner: path, key } : { ...here(docPath), inner: path });
+  }
+  const ttl = role['MaxSessionDuration'];
+  const result = loadTrustPolicy(doc, {
+    file,
+    locate,
+    target,
+    ...(typeof ttl === 'number' ? { sessionTtl: { seconds: ttl, at: here(['MaxSessionDuration']) } } : {}),
+    ...(tags ? { tags } : {}),
+    source,
+  });
+  problems.push(...result.problems);
+  return { bindings: result.bindings, problems };
+}
+
+export const getRoleLoader: Loader = {
+  kind: 'aws-get-role',
+  description: '`aws iam get-role` output ({"Role": {...}})',
+  sniff: (value) => isObject(value) && isRole(value['Role']),
+  load(value, file) {
+    return loadRole((value as Record<string, Record<string, Json>>)['Role']!, ['Role'], file, 'aws-get-role');
+  },
+};
+
+export const listRolesLoader: Loader = {
+  kind: 'aws-list-roles',
+  description: '`aws iam list-roles` output ({"Roles": [...]})',
+  sniff: (value) => isObject(value) && Array.isArray(value['Roles']) && (value['Roles'] as Json[]).every((r) => isRole(r)),
+  load(value, file) {
+    const roles = (value as Record<string, Json[]>)['Roles']!;
+    const out: LoadResult = { bindings: [], problems: [] };
+    roles.forEach((role, i) => {
+      const r = loadRole(role as Record<string, Json>, ['Roles', i], file, 'aws-list-roles');
+      out.bindings.push(...r.bindings);
+      out.problems.push(...r.problems);
+    });
+    return out;
+  },
+};
+
+export const policyLoader: Loader = {
+  kind: 'aws-policy',
+  description: 'an IAM role trust policy document ({"Version": ..., "Statement": [...]})',
+  sniff: looksLikePolicy,
+  load(value, file, displayName) {
+    const target: Target = { kind: 'aws-iam-role', name: displayName, at: { file, path: [] } };
+    const env = environmentOf({ name: displayName.replace(/\.json$/i, '') });
+    if (env) {
+      target.environment = env.environment;
+      target.environmentSource = `file ${displayName}`;
+    }
+    return loadTrustPolicy(value, {
+      file,
+      locate: (path, key) => (key ? { file, path, key } : { file, path }),
+      target,
+      source: 'aws-policy',
+    });
+  },
+};

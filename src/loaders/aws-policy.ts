@@ -1,0 +1,397 @@
+/**
+ * AWS IAM role trust policies → TrustBindings. Absorbs every shape variant (reference/aws.md §1):
+ * Statement as object or array; Principal as "*", string, or object of strings or lists; condition
+ * values as string, list, number or boolean; operator prefixes (ForAnyValue:/ForAllValues:) and the
+ * IfExists suffix; key names in any case; Deny statements that narrow an Allow; NotPrincipal.
+ */
+import type { Constraint, IssuerRef, JsonPath, Location, Target, TrustBinding } from '../model/types.js';
+import { normalizeIssuerHost } from '../knowledge/issuers.js';
+import { globMatch } from '../match/glob.js';
+
+export interface PolicyContext {
+  file: string;
+  /** Turn a path inside the policy document into a Location in the file. */
+  locate: (path: JsonPath, key?: boolean) => Location;
+  target: Target;
+  sessionTtl?: { seconds: number; at: Location };
+  tags?: Record<string, string>;
+  source: string;
+}
+
+export interface PolicyProblem {
+  at: Location;
+  message: string;
+}
+
+export interface PolicyLoadResult {
+  bindings: TrustBinding[];
+  problems: PolicyProblem[];
+}
+
+type Json = unknown;
+
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A trust policy is an object with a Statement (object or array). */
+export function looksLikePolicy(value: Json): value is Record<string, Json> {
+  if (!isObject(value)) return false;
+  const statement = getKey(value, 'Statement');
+  return statement !== undefined && (isObject(statement.value) || Array.isArray(statement.value));
+}
+
+/** Policy element names are matched case-insensitively, as IAM's parser accepts them. */
+function getKey(obj: Record<string, Json>, name: string): { key: string; value: Json } | undefined {
+  if (name in obj) return { key: name, value: obj[name] };
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return { key, value: obj[key] };
+  return undefined;
+}
+
+/** A string or list of strings, with the path of each string. */
+function stringList(value: Json, path: JsonPath): Array<{ value: string; path: JsonPath }> {
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [{ value: String(v), path: [...path, i] }] : []));
+  }
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [{ value: String(value), path }];
+  return [];
+}
+
+interface Operator {
+  written: string;
+  base: string;
+  setOperator?: 'ForAnyValue' | 'ForAllValues';
+  ifExists: boolean;
+}
+
+function parseOperator(written: string): Operator {
+  let rest = written;
+  let setOperator: Operator['setOperator'];
+  const lower = rest.toLowerCase();
+  if (lower.startsWith('foranyvalue:')) {
+    setOperator = 'ForAnyValue';
+    rest = rest.slice('foranyvalue:'.length);
+  } else if (lower.startsWith('forallvalues:')) {
+    setOperator = 'ForAllValues';
+    rest = rest.slice('forallvalues:'.length);
+  }
+  let ifExists = false;
+  if (rest.toLowerCase().endsWith('ifexists') && rest.toLowerCase() !== 'ifexists') {
+    ifExists = true;
+    rest = rest.slice(0, -'ifexists'.length);
+  }
+  const op: Operator = { written, base: rest.toLowerCase(), ifExists };
+  if (setOperator) op.setOperator = setOperator;
+  return op;
+}
+
+/** Lower one operator/key/value entry of a Condition block into a Constraint. */
+function toConstraint(op: Operator, key: string, raw: Json, path: JsonPath, ctx: PolicyContext): Constraint {
+  const at = ctx.locate(path);
+  const values = stringList(raw, path);
+  const common = { operator: op.written, key, at };
+  const patterns = (syntax: 'exact' | 'iam-glob', negated: boolean, caseInsensitive = false): Constraint => {
+    const c: Constraint = {
+      kind: 'patterns',
+      syntax,
+      values: values.map((v) => v.value),
+      valueAt: values.map((v) => ctx.locate(v.path)),
+      ...common,
+    };
+    if (negated) c.negated = true;
+    if (caseInsensitive) c.caseInsensitive = true;
+    if (op.ifExists) c.ifExists = true;
+    if (op.setOperator) c.setOperator = op.setOperator;
+    return c;
+  };
+  switch (op.base) {
+    case 'stringequals':
+      return patterns('exact', false);
+    case 'stringnotequals':
+      return patterns('exact', true);
+    case 'stringequalsignorecase':
+      return patterns('exact', false, true);
+    case 'stringnotequalsignorecase':
+      return patterns('exact', true, true);
+    case 'stringlike':
+    case 'arnlike':
+    case 'arnequals':
+      return patterns('iam-glob', false);
+    case 'stringnotlike':
+    case 'arnnotlike':
+    case 'arnnotequals':
+      return patterns('iam-glob', true);
+    case 'bool':
+      return patterns('exact', false, true);
+    case 'null': {
+      const first = values[0]?.value.toLowerCase();
+      if (values.length === 1 && (first === 'true' || first === 'false')) {
+        // "Null": "true" holds when the key is absent; "false" when it is present (aws.md §4.1).
+        return { kind: 'presence', present: first === 'false', ...common };
+      }
+      return { kind: 'unknown', reason: 'Null condition with a value other than "true" or "false"', ...common };
+    }
+    default:
+      return { kind: 'unknown', reason: `operator ${op.written} is not evaluated by fedlint`, ...common };
+  }
+}
+
+/** Negate one Deny test so that it narrows the Allow it covers; undefined when IAM's semantics can't be expressed. */
+function negate(c: Constraint): Constraint | undefined {
+  if (c.kind === 'presence') return { ...c, present: !c.present };
+  if (c.kind !== 'patterns' || c.ifExists || c.setOperator) return undefined;
+  // Deny when a positive test holds (absent → false, so absent survives): the Allow keeps tokens that
+  // match none of the values, i.e. a negated test. Deny when a negated test holds (absent → true): the
+  // Allow keeps only tokens present and matching a value, i.e. a positive test.
+  const negated = !c.negated;
+  const copy: Constraint = { ...c, fromDeny: true };
+  if (negated) copy.negated = true;
+  else delete copy.negated;
+  return copy;
+}
+
+interface Principal {
+  kind: 'federated' | 'aws' | 'service' | 'any';
+  value: string;
+  path: JsonPath;
+}
+
+function principals(statement: Record<string, Json>, basePath: JsonPath): { list: Principal[]; notPrincipal: boolean } | undefined {
+  const entry = getKey(statement, 'Principal') ?? getKey(statement, 'NotPrincipal');
+  if (!entry) return undefined;
+  const notPrincipal = entry.key.toLowerCase() === 'notprincipal';
+  const path = [...basePath, entry.key];
+  if (entry.value === '*') return { list: [{ kind: 'any', value: '*', path }], notPrincipal };
+  if (!isObject(entry.value)) return { list: [], notPrincipal };
+  const list: Principal[] = [];
+  for (const [key, value] of Object.entries(entry.value)) {
+    const kind = key.toLowerCase();
+    const mapped = kind === 'federated' ? 'federated' : kind === 'aws' ? 'aws' : kind === 'service' ? 'service' : undefined;
+    if (!mapped) continue;
+    for (const v of stringList(value, [...path, key])) list.push({ kind: mapped, value: v.value, path: v.path });
+  }
+  return { list, notPrincipal };
+}
+
+const BUILTIN_WEB_IDPS = new Set(['cognito-identity.amazonaws.com', 'accounts.google.com', 'graph.facebook.com', 'www.amazon.com']);
+
+/** The issuer a Federated principal names, and its condition-key prefix. */
+function federatedIssuer(value: string, at: Location): { issuer: IssuerRef; mechanism: 'oidc' | 'saml'; prefix?: string } {
+  if (value.includes('*')) return { issuer: { kind: 'wildcard', written: value, at }, mechanism: 'oidc' };
+  const oidc = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/(.+)$/i.exec(value);
+  if (oidc) {
+    const host = normalizeIssuerHost(oidc[1]!);
+    return { issuer: { kind: 'exact', host, at }, mechanism: 'oidc', prefix: host };
+  }
+  const saml = /^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider\/(.+)$/i.exec(value);
+  if (saml) return { issuer: { kind: 'exact', host: `saml-provider/${saml[1]!}`, at }, mechanism: 'saml', prefix: 'saml' };
+  const lower = value.toLowerCase();
+  if (BUILTIN_WEB_IDPS.has(lower)) return { issuer: { kind: 'exact', host: lower, at }, mechanism: 'oidc', prefix: lower };
+  return { issuer: { kind: 'unknown', reason: `Federated principal ${value} is not an OIDC or SAML provider ARN`, at }, mechanism: 'oidc' };
+}
+
+/** Keys that are about the AWS request context, not the token: they apply to every principal. */
+const CONTEXT_PREFIXES = new Set(['aws', 'sts', 'iam', 'ec2', 'lambda', 's3', 'kms', 'organizations', 'rolesanywhere', 'eks']);
+
+function splitKey(key: string): { prefix: string; claim: string } {
+  const colon = key.lastIndexOf(':');
+  if (colon < 0) return { prefix: '', claim: key.toLowerCase() };
+  return { prefix: key.slice(0, colon).toLowerCase(), claim: key.slice(colon + 1).toLowerCase() };
+}
+
+interface ParsedCondition {
+  prefix: string;
+  claim: string;
+  key: string;
+  operator: string;
+  constraint: Constraint;
+}
+
+function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: PolicyContext, problems: PolicyProblem[]): ParsedCondition[] {
+  const entry = getKey(statement, 'Condition');
+  if (!entry) return [];
+  const path = [...basePath, entry.key];
+  if (!isObject(entry.value)) {
+    problems.push({ at: ctx.locate(path), message: 'Condition must be an object of operators' });
+    return [];
+  }
+  const result: ParsedCondition[] = [];
+  for (const [opName, block] of Object.entries(entry.value)) {
+    const op = parseOperator(opName);
+    if (!isObject(block)) {
+      problems.push({ at: ctx.locate([...path, opName]), message: `condition operator ${opName} must map keys to values` });
+      continue;
+    }
+    for (const [key, raw] of Object.entries(block)) {
+      const { prefix, claim } = splitKey(key);
+      result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, raw, [...path, opName, key], ctx) });
+    }
+  }
+  return result;
+}
+
+function actions(statement: Record<string, Json>): string[] {
+  const action = getKey(statement, 'Action');
+  if (action) return stringList(action.value, []).map((a) => a.value.toLowerCase());
+  // NotAction with Allow grants every action it does not list.
+  return getKey(statement, 'NotAction') ? ['*'] : [];
+}
+
+export function allowsAction(list: readonly string[], action: string): boolean {
+  return list.some((a) => globMatch(a, action));
+}
+
+function statementsOf(doc: Record<string, Json>): Array<{ statement: Record<string, Json>; path: JsonPath }> | undefined {
+  const entry = getKey(doc, 'Statement');
+  if (!entry) return undefined;
+  if (isObject(entry.value)) return [{ statement: entry.value, path: [entry.key] }];
+  if (!Array.isArray(entry.value)) return undefined;
+  return entry.value.flatMap((s, i) => (isObject(s) ? [{ statement: s, path: [entry.key, i] }] : []));
+}
+
+export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult {
+  const problems: PolicyProblem[] = [];
+  const bindings: TrustBinding[] = [];
+  if (!isObject(doc)) {
+    return { bindings, problems: [{ at: ctx.locate([]), message: 'trust policy must be a JSON object' }] };
+  }
+  const statements = statementsOf(doc);
+  if (!statements) {
+    return { bindings, problems: [{ at: ctx.locate([]), message: 'trust policy has no Statement object or array' }] };
+  }
+  const denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: string[] }> = [];
+  for (const { statement, path } of statements) {
+    const effect = getKey(statement, 'Effect');
+    const effectValue = typeof effect?.value === 'string' ? effect.value.toLowerCase() : undefined;
+    if (effectValue !== 'allow' && effectValue !== 'deny') {
+      problems.push({ at: ctx.locate(effect ? [...path, effect.key] : path), message: 'statement Effect must be "Allow" or "Deny"' });
+      continue;
+    }
+    const p = principals(statement, path);
+    if (!p) continue; // Identity-policy style statement without a principal: not a trust.
+    const conds = conditions(statement, path, ctx, problems);
+    const acts = actions(statement);
+    if (effectValue === 'deny') {
+      if (!p.notPrincipal) denies.push({ principals: p.list, conditions: conds, actions: acts });
+      continue;
+    }
+    bindings.push(...bindingsOfStatement(p, conds, acts, path, ctx));
+  }
+  return { bindings: bindings.filter((b) => applyDenies(b, denies)), problems };
+}
+
+function bindingsOfStatement(
+  p: { list: Principal[]; notPrincipal: boolean },
+  conds: ParsedCondition[],
+  acts: string[],
+  path: JsonPath,
+  ctx: PolicyContext,
+): TrustBinding[] {
+  const out: TrustBinding[] = [];
+  const origin = ctx.locate(path);
+  const base = (principal: Principal, mechanism: TrustBinding['mechanism'], issuer: IssuerRef): TrustBinding => {
+    const binding: TrustBinding = {
+      provider: 'aws',
+      target: ctx.target,
+      mechanism,
+      issuer,
+      claims: {},
+      foreignKeys: [],
+      context: {},
+      actions: acts,
+      origin,
+      principalAt: ctx.locate(principal.path),
+      source: ctx.source,
+    };
+    if (ctx.sessionTtl) binding.sessionTtl = ctx.sessionTtl;
+    if (ctx.tags) binding.tags = ctx.tags;
+    return binding;
+  };
+  const federatedPrefixes = new Set(
+    p.list.filter((x) => x.kind === 'federated').map((x) => federatedIssuer(x.value, origin).prefix).filter((x): x is string => !!x),
+  );
+  for (const principal of p.list) {
+    const at = ctx.locate(principal.path);
+    if (p.notPrincipal) {
+      // Allow + NotPrincipal grants everyone except the listed principals.
+      out.push(withConditions(base(principal, 'aws-principal', { kind: 'wildcard', written: `NotPrincipal ${principal.value}`, at }), conds, undefined, federatedPrefixes));
+      continue;
+    }
+    if (principal.kind === 'federated') {
+      const f = federatedIssuer(principal.value, at);
+      out.push(withConditions(base(principal, f.mechanism, f.issuer), conds, f.prefix, federatedPrefixes));
+    } else if (principal.kind === 'any' || (principal.kind === 'aws' && principal.value === '*')) {
+      out.push(withConditions(base(principal, 'aws-principal', { kind: 'wildcard', written: principal.value, at }), conds, undefined, federatedPrefixes));
+    } else if (principal.kind === 'service') {
+      out.push(withConditions(base(principal, 'service', { kind: 'exact', host: principal.value.toLowerCase(), at }), conds, undefined, federatedPrefixes));
+    }
+    // Specific AWS account or role principals are not federation; they produce no binding.
+  }
+  return out;
+}
+
+function withConditions(binding: TrustBinding, conds: ParsedCondition[], prefix: string | undefined, federatedPrefixes: Set<string>): TrustBinding {
+  for (const c of conds) {
+    switch (bucketOf(binding, c, prefix, federatedPrefixes)) {
+      case 'claims':
+        (binding.claims[c.claim] ??= []).push(c.constraint);
+        break;
+      case 'context':
+        (binding.context[`${c.prefix}:${c.claim}`] ??= []).push(c.constraint);
+        break;
+      case 'foreign':
+        binding.foreignKeys.push({
+          key: c.key,
+          operator: c.operator,
+          at: c.constraint.at,
+          constraint: c.constraint,
+          sibling: federatedPrefixes.has(c.prefix),
+        });
+        break;
+    }
+  }
+  return binding;
+}
+
+/** Where a condition key belongs for this binding: its token claims, the request context, or another issuer. */
+function bucketOf(binding: TrustBinding, c: ParsedCondition, prefix: string | undefined, federatedPrefixes: Set<string>): 'claims' | 'context' | 'foreign' {
+  if (prefix !== undefined && c.prefix === prefix) return 'claims';
+  if (binding.mechanism === 'saml' && c.prefix === 'saml') return 'claims';
+  if (CONTEXT_PREFIXES.has(c.prefix) || c.prefix === '') return 'context';
+  // A key with an issuer-like prefix (a host, or saml) that is not this binding's issuer.
+  if (c.prefix === 'saml' || c.prefix.includes('.') || federatedPrefixes.has(c.prefix)) return 'foreign';
+  return 'context';
+}
+
+const WEB_IDENTITY = 'sts:assumerolewithwebidentity';
+
+/**
+ * Apply Deny statements that cover a binding: a Deny without conditions removes it; a Deny with one
+ * test on this binding's issuer narrows it by the negated test. Returns false when the binding is dead.
+ */
+function applyDenies(
+  binding: TrustBinding,
+  denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: string[] }>,
+): boolean {
+  const action = binding.mechanism === 'saml' ? 'sts:assumerolewithsaml' : binding.mechanism === 'oidc' ? WEB_IDENTITY : 'sts:assumerole';
+  for (const deny of denies) {
+    if (!allowsAction(deny.actions, action)) continue;
+    const covers = deny.principals.some(
+      (p) => p.kind === 'any' || (p.kind === 'aws' && p.value === '*') || binding.principalAt.path.join('/') === p.path.join('/') || principalValueMatches(binding, p),
+    );
+    if (!covers) continue;
+    if (deny.conditions.length === 0) return false;
+    if (deny.conditions.length !== 1) continue;
+    const only = deny.conditions[0]!;
+    const prefix = binding.issuer.kind === 'exact' ? binding.issuer.host : undefined;
+    if (only.prefix !== prefix && !(binding.mechanism === 'saml' && only.prefix === 'saml')) continue;
+    const narrowed = negate(only.constraint);
+    if (narrowed) (binding.claims[only.claim] ??= []).push(narrowed);
+  }
+  return true;
+}
+
+function principalValueMatches(binding: TrustBinding, p: Principal): boolean {
+  if (p.kind !== 'federated' || binding.issuer.kind !== 'exact') return false;
+  const f = federatedIssuer(p.value, binding.issuer.at);
+  return f.issuer.kind === 'exact' && f.issuer.host === binding.issuer.host;
+}

@@ -1,0 +1,22 @@
+import type { Location, TrustBinding } from '../model/types.js';
+
+export interface LoadProblem {
+  at: Location;
+  message: string;
+}
+
+export interface LoadResult {
+  bindings: TrustBinding[];
+  /** Parts of an input that could not be understood; the rest of the input is still linted. */
+  problems: LoadProblem[];
+}
+
+/** One input format: recognise it by content, then lower it into TrustBindings. */
+export interface Loader {
+  /** The --input-format name. */
+  kind: string;
+  description: string;
+  sniff(value: unknown): boolean;
+  /** `file` is the path used in locations; `displayName` names the input in messages and resources. */
+  load(value: unknown, file: string, displayName: string): LoadResult;
+}

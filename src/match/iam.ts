@@ -1,0 +1,55 @@
+import type { Constraint } from '../model/types.js';
+import { globMatch } from './glob.js';
+
+/** A claim value in a token: absent, one string, or a list (multivalued claims such as Cognito `amr`). */
+export type ClaimValue = string | readonly string[] | undefined;
+
+export type Verdict = boolean | 'unknown';
+
+function valueMatches(constraint: Extract<Constraint, { kind: 'patterns' }>, pattern: string, value: string): boolean {
+  if (constraint.caseInsensitive) {
+    pattern = pattern.toLowerCase();
+    value = value.toLowerCase();
+  }
+  return constraint.syntax === 'exact' ? pattern === value : globMatch(pattern, value);
+}
+
+/**
+ * Does one test admit this claim value? IAM semantics (reference/aws.md §4.1, §4.4): values of a test
+ * are ORed; a negated operator admits a value that matches none of them; an absent claim fails a
+ * positive operator and passes a negated one, `…IfExists`, and `ForAllValues:`.
+ */
+export function constraintAdmits(constraint: Constraint, value: ClaimValue): Verdict {
+  switch (constraint.kind) {
+    case 'presence':
+      return constraint.present ? value !== undefined : value === undefined;
+    case 'cel':
+    case 'unknown':
+      return 'unknown';
+    case 'patterns': {
+      const requestValues = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+      if (requestValues.length === 0) {
+        if (constraint.setOperator === 'ForAllValues') return true;
+        if (constraint.setOperator === 'ForAnyValue') return false;
+        return Boolean(constraint.ifExists || constraint.negated);
+      }
+      const one = (v: string): boolean => {
+        const hit = constraint.values.some((p) => valueMatches(constraint, p, v));
+        return constraint.negated ? !hit : hit;
+      };
+      if (constraint.setOperator === 'ForAllValues') return requestValues.every(one);
+      return requestValues.some(one);
+    }
+  }
+}
+
+/** AND of several tests on one claim; 'unknown' when the answer depends on a test that cannot be evaluated. */
+export function allAdmit(constraints: readonly Constraint[], value: ClaimValue): Verdict {
+  let unknown = false;
+  for (const c of constraints) {
+    const v = constraintAdmits(c, value);
+    if (v === false) return false;
+    if (v === 'unknown') unknown = true;
+  }
+  return unknown ? 'unknown' : true;
+}

@@ -1,0 +1,166 @@
+/**
+ * What a set of tests on one identity claim really admits, answered with witnesses: concrete claim
+ * values the tests accept, built by filling the wildcards of each pattern with realistic fragments
+ * and checked with the same matcher IAM semantics use. A witness is therefore never a guess: it is a
+ * value the trust admits. Which part of a witness came from a wildcard tells who can mint it:
+ * a wildcard reaching into the tenant (owner, organization) lets outsiders in; one reaching only into
+ * the unit (repository, project) lets other insiders in.
+ */
+import type { Constraint, Location, PatternConstraint } from '../model/types.js';
+import type { ParsedSubject, Span, SubjectGrammar } from '../knowledge/subjects.js';
+import { allAdmit } from './iam.js';
+
+/** pinned: one unit; tenant-wide: any unit of one tenant; open: other tenants too. */
+export type Breadth = 'pinned' | 'tenant-wide' | 'open';
+
+export interface Witness {
+  value: string;
+  /** The pattern value that admits it, and where that value is written. */
+  pattern: string;
+  at: Location;
+}
+
+export interface ClaimAnalysis {
+  breadth: Breadth;
+  witness?: Witness;
+  /** A subject whose context is `pull_request` is admitted. */
+  pullRequest?: Witness;
+  /** Subjects of any branch (the branch name is wholly a wildcard's) are admitted. */
+  anyBranch?: Witness;
+  /** Subjects of any deployment environment are admitted. */
+  anyEnvironment?: Witness;
+  /** Environment names admitted literally (`environment:prod`), with where they are written. */
+  environments: Array<{ name: string; at: Location }>;
+}
+
+interface Candidate {
+  text: string;
+  /** derived[i] is true when character i came from a wildcard. */
+  derived: boolean[];
+  pattern: string;
+  at: Location;
+}
+
+const MAX_STARS_COMBINED = 4;
+const MAX_CANDIDATES = 4000;
+
+/** Positive tests are the ones that limit the value: not negated, not IfExists, not ForAllValues. */
+export function isPin(c: Constraint): c is PatternConstraint {
+  return c.kind === 'patterns' && !c.negated && !c.ifExists && c.setOperator !== 'ForAllValues';
+}
+
+function instantiate(pattern: string, fillFor: (starIndex: number) => string): Candidate {
+  let text = '';
+  const derived: boolean[] = [];
+  let star = 0;
+  for (const ch of pattern) {
+    if (ch === '*') {
+      const fill = fillFor(star++);
+      text += fill;
+      for (let i = 0; i < fill.length; i++) derived.push(true);
+    } else if (ch === '?') {
+      text += 'x';
+      derived.push(true);
+    } else {
+      text += ch;
+      for (let i = 0; i < ch.length; i++) derived.push(false);
+    }
+  }
+  return { text, derived, pattern, at: { file: '', path: [] } };
+}
+
+function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Generator<Omit<Candidate, 'at'>> {
+  if (!wildcard) {
+    yield { text: pattern, derived: new Array<boolean>(pattern.length).fill(false), pattern };
+    return;
+  }
+  const stars = pattern.split('*').length - 1;
+  for (const f of fills) yield instantiate(pattern, () => f);
+  const combined = Math.min(stars, MAX_STARS_COMBINED);
+  if (stars < 2) return;
+  for (let k = 0; k < combined; k++) {
+    for (const f of fills) {
+      for (const other of fills) {
+        if (other === f) continue;
+        yield instantiate(pattern, (i) => (i === k ? f : other));
+      }
+    }
+  }
+}
+
+function overlaps(span: Span | undefined, derived: boolean[]): boolean {
+  if (!span) return false;
+  for (let i = span.start; i < span.end; i++) if (derived[i]) return true;
+  return false;
+}
+
+function wholly(span: Span, derived: boolean[], valueStart: number): boolean {
+  for (let i = valueStart; i < span.end; i++) if (!derived[i]) return false;
+  return span.end > valueStart;
+}
+
+/**
+ * Analyse the tests on one claim. Only pins (positive tests) generate candidates; every test on the
+ * claim, negated ones included, must admit a candidate for it to count.
+ */
+export function analyseClaim(constraints: readonly Constraint[], grammar: SubjectGrammar | undefined): ClaimAnalysis {
+  const result: ClaimAnalysis = { breadth: 'pinned', environments: [] };
+  const pins = constraints.filter(isPin);
+  let seen = 0;
+  const rank: Record<Breadth, number> = { pinned: 0, 'tenant-wide': 1, open: 2 };
+  const widen = (breadth: Breadth, w: Witness): void => {
+    if (rank[breadth] > rank[result.breadth]) {
+      result.breadth = breadth;
+      result.witness = w;
+    }
+  };
+  for (const pin of pins) {
+    pin.values.forEach((pattern, index) => {
+      const at = pin.valueAt[index] ?? pin.at;
+      const wildcard = pin.syntax !== 'exact' && (pattern.includes('*') || pattern.includes('?'));
+      if (!grammar) {
+        // No grammar: only a pattern made of nothing but wildcards is known to admit anyone.
+        if (wildcard && /^[*?]+$/.test(pattern) && pattern.includes('*')) {
+          widen('open', { value: 'any value', pattern, at });
+        }
+        return;
+      }
+      for (const c of candidatesFor(pattern, wildcard, grammar.fills)) {
+        if (++seen > MAX_CANDIDATES) return;
+        if (allAdmit(constraints, c.text) !== true) continue;
+        const parsed = grammar.parse(c.text);
+        if (!parsed) continue;
+        const witness: Witness = { value: c.text, pattern, at };
+        classify(parsed, c, witness, result, widen);
+        if (result.breadth === 'open' && result.pullRequest && result.anyBranch) return;
+      }
+    });
+  }
+  return result;
+}
+
+function classify(
+  parsed: ParsedSubject,
+  c: Omit<Candidate, 'at'>,
+  witness: Witness,
+  result: ClaimAnalysis,
+  widen: (b: Breadth, w: Witness) => void,
+): void {
+  if (overlaps(parsed.tenant, c.derived)) widen('open', witness);
+  else if (overlaps(parsed.unit, c.derived)) widen('tenant-wide', witness);
+  else if (!parsed.unit && parsed.tenant) widen('tenant-wide', witness);
+  const context = parsed.context;
+  if (!context) return;
+  if (context.kind === 'pull_request') result.pullRequest ??= witness;
+  if (context.kind === 'branch' && context.value !== undefined) {
+    const valueStart = context.span.end - context.value.length;
+    if (wholly(context.span, c.derived, valueStart)) result.anyBranch ??= witness;
+  }
+  if (context.kind === 'environment' && context.value !== undefined) {
+    const valueStart = context.span.end - context.value.length;
+    if (overlaps({ start: valueStart, end: context.span.end }, c.derived)) result.anyEnvironment ??= witness;
+    else if (!result.environments.some((e) => e.name === context.value)) {
+      result.environments.push({ name: context.value, at: witness.at });
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The normalized trust model. Every loader lowers its input format into TrustBindings, so rules never
+ * see the shape of a policy document, a plan or an API response. Nothing here does I/O.
+ */
+
+export type Level = 'error' | 'warning' | 'note';
+export type Provider = 'aws' | 'gcp' | 'azure';
+
+/** A path into a JSON document (object keys and array indexes), as a JSON pointer would spell it. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/**
+ * Where a value sits in an input file. Positions are resolved to line and column only when a finding
+ * needs them (see src/loaders/positions.ts), so linting a large file costs one JSON.parse.
+ */
+export interface Location {
+  file: string;
+  /** Path to the value in the file's JSON. */
+  path: JsonPath;
+  /**
+   * When the value lives in a JSON document embedded as a string (a plan's assume_role_policy, a
+   * get-role document returned as a string), the path inside that embedded document.
+   */
+  inner?: JsonPath;
+  /** Point at the property key rather than its value (for "this key is missing its sibling" findings). */
+  key?: boolean;
+}
+
+export interface ResolvedRange {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  /** Column just after the last character, as SARIF wants. */
+  endColumn: number;
+}
+
+/**
+ * One test a trust applies to a claim of the incoming token. The tests on one claim are ANDed; the
+ * values inside a test are ORed (or, when negated, must all fail), as IAM evaluates them
+ * (reference/aws.md §4.1).
+ */
+export type Constraint =
+  | {
+      kind: 'patterns';
+      /** exact: literal comparison; iam-glob / azure-glob: `*` any run (including `/` and `:`), `?` one char. */
+      syntax: 'exact' | 'iam-glob' | 'azure-glob';
+      values: string[];
+      caseInsensitive?: boolean;
+      negated?: boolean;
+      /** `…IfExists`: an absent claim satisfies the test. */
+      ifExists?: boolean;
+      setOperator?: 'ForAnyValue' | 'ForAllValues';
+      /** The operator and key as written, for messages (`StringLike token.actions.githubusercontent.com:sub`). */
+      operator: string;
+      key: string;
+      /** True when this test comes from a Deny statement that narrows the Allow. */
+      fromDeny?: boolean;
+      at: Location;
+      /** Locations of the individual values, parallel to `values`. */
+      valueAt: Location[];
+    }
+  | {
+      /** IAM `Null`: `present: false` admits only tokens without the claim, `present: true` only tokens with it. */
+      kind: 'presence';
+      present: boolean;
+      operator: string;
+      key: string;
+      at: Location;
+    }
+  | { kind: 'cel'; expression: string; at: Location }
+  | { kind: 'unknown'; reason: string; operator: string; key: string; at: Location };
+
+export type PatternConstraint = Extract<Constraint, { kind: 'patterns' }>;
+
+/** What the token's issuer must be. */
+export type IssuerRef =
+  | { kind: 'exact'; /** Issuer host and path without scheme, e.g. token.actions.githubusercontent.com. */ host: string; at: Location }
+  | { kind: 'wildcard'; written: string; at: Location }
+  | { kind: 'unknown'; reason: string; at: Location };
+
+export interface Target {
+  /** aws-iam-role, gcp-service-account, azure-application, ... */
+  kind: string;
+  /** The resource as users name it: a role ARN or name, a Terraform address, a file name. */
+  name: string;
+  address?: string;
+  account?: string;
+  environment?: string;
+  /** Why the environment is what it is ("role path /prod/", "tag Environment=prod"). */
+  environmentSource?: string;
+  /** Where the target is declared (the role object, the file). */
+  at: Location;
+}
+
+export type Mechanism = 'oidc' | 'saml' | 'aws-principal' | 'service' | 'x509';
+
+/** One "who may become what" edge. */
+export interface TrustBinding {
+  provider: Provider;
+  target: Target;
+  mechanism: Mechanism;
+  issuer: IssuerRef;
+  /** Tests on claims of the token, by claim name in lower case (`sub`, `aud`, `repository_id`, ...). */
+  claims: Record<string, Constraint[]>;
+  /**
+   * Condition keys that name a different issuer than this binding's principal: for this issuer's tokens
+   * the key is absent, so such a test never narrows anything (reference/aws.md §2).
+   */
+  foreignKeys: Array<{ key: string; operator: string; at: Location; constraint: Constraint; /** The key names another issuer of the same statement. */ sibling: boolean }>;
+  /** Tests on context keys that are not token claims (aws:PrincipalOrgID, sts:ExternalId, ...), by key in lower case. */
+  context: Record<string, Constraint[]>;
+  /** Actions the statement allows, as written (lower-cased). */
+  actions: string[];
+  sessionTtl?: { seconds: number; at: Location };
+  /** The statement (or equivalent) this binding comes from. */
+  origin: Location;
+  /** The principal value that produced the binding. */
+  principalAt: Location;
+  /** Input kind the binding came from, for messages and SARIF categories. */
+  source: string;
+  /** Tags of the target, used for environments. */
+  tags?: Record<string, string>;
+}
+
+export interface RelatedLocation {
+  at: Location;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  level: Level;
+  message: string;
+  at: Location;
+  /** The resource the finding is about (SARIF logicalLocations[0].fullyQualifiedName). */
+  resource: string;
+  related?: RelatedLocation[];
+}
+
+/** A long-lived credential (an access key, a service-account key, a client secret) found in the inputs. */
+export interface StaticCredential {
+  provider: Provider;
+  /** aws_iam_access_key, google_service_account_key, azuread_application_password, ... */
+  kind: string;
+  resource: string;
+  at: Location;
+}
+
+/** An input that could not be read or understood. Every other input is still linted. */
+export interface InputError {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}

@@ -1,0 +1,100 @@
+import type * as Sarif from 'sarif';
+import type { ReportData, Reporter } from './types.js';
+import { ruleHelpMarkdown, ruleHelpText, ruleUri } from '../engine/docs.js';
+
+/** Rule ids are kebab-case; SARIF `name` is conventionally PascalCase. */
+function pascal(id: string): string {
+  return id.replace(/(^|-)([a-z])/g, (_, __, ch: string) => ch.toUpperCase());
+}
+
+/** Paths with forward slashes, each segment percent-encoded, relative to %SRCROOT%. */
+function uri(file: string): string {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning (reference/sarif-github.md §8): one run, every enabled rule
+ * described, each result with a relative location, the resource as logical location, and a
+ * fingerprint that does not depend on line numbers. No timestamps, so identical runs are identical.
+ */
+export const sarifReporter: Reporter = (data) => {
+  const ruleIndex = new Map(data.rules.map((r, i) => [r.id, i]));
+  const rules: Sarif.ReportingDescriptor[] = data.rules.map((r) => ({
+    id: r.id,
+    name: pascal(r.id),
+    shortDescription: { text: r.title },
+    fullDescription: { text: r.docs.description },
+    defaultConfiguration: { level: r.level },
+    help: { text: ruleHelpText(r), markdown: ruleHelpMarkdown(r) },
+    helpUri: ruleUri(r.id),
+    properties: { tags: r.tags, precision: r.precision, 'security-severity': r.securitySeverity },
+  }));
+  const results: Sarif.Result[] = data.findings.map((f) => {
+    const result: Sarif.Result = {
+      ruleId: f.ruleId,
+      level: f.level,
+      message: { text: f.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: uri(f.at.file), uriBaseId: '%SRCROOT%' },
+            region: {
+              startLine: f.range.startLine,
+              startColumn: f.range.startColumn,
+              endLine: f.range.endLine,
+              endColumn: f.range.endColumn,
+            },
+          },
+          logicalLocations: [{ fullyQualifiedName: f.resource, kind: 'resource' }],
+        },
+      ],
+      partialFingerprints: { 'fedlintFingerprint/v1': f.fingerprint },
+    };
+    const index = ruleIndex.get(f.ruleId);
+    if (index !== undefined) result.ruleIndex = index;
+    if (f.relatedRanges.length > 0) {
+      result.relatedLocations = f.relatedRanges.map((r, i) => ({
+        id: i + 1,
+        physicalLocation: {
+          artifactLocation: { uri: uri(r.file), uriBaseId: '%SRCROOT%' },
+          region: { startLine: r.range.startLine, startColumn: r.range.startColumn, endLine: r.range.endLine, endColumn: r.range.endColumn },
+        },
+        message: { text: r.message },
+      }));
+    }
+    return result;
+  });
+  const notifications: Sarif.Notification[] = data.errors.map((e) => ({
+    level: 'error',
+    message: { text: e.message },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: uri(e.file), uriBaseId: '%SRCROOT%' },
+          region: { startLine: e.line, startColumn: e.column },
+        },
+      },
+    ],
+  }));
+  const log: Sarif.Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'fedlint',
+            semanticVersion: data.toolVersion,
+            informationUri: 'https://github.com/fedlint/fedlint',
+            rules,
+          },
+        },
+        automationDetails: { id: 'fedlint/' },
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The directory fedlint was run from.' } } },
+        invocations: [{ executionSuccessful: data.errors.length === 0, toolExecutionNotifications: notifications }],
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+};

@@ -1,0 +1,46 @@
+import { Chalk } from 'chalk';
+import type { Level } from '../model/types.js';
+import type { Reporter } from './types.js';
+
+/** Remove terminal control characters so that a value in a policy cannot rewrite the reader's screen. */
+export function stripControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
+/**
+ * ESLint's "stylish" layout: findings grouped by file, `line:col  level  message  rule-id`, then a
+ * summary. Colour only when asked (the CLI decides from the TTY, NO_COLOR and FORCE_COLOR).
+ */
+export const textReporter: Reporter = (data, { color }) => {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const paint: Record<Level, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.blue };
+  const lines: string[] = [];
+  const byFile = new Map<string, typeof data.findings[number][]>();
+  for (const f of data.findings) {
+    let list = byFile.get(f.at.file);
+    if (!list) byFile.set(f.at.file, (list = []));
+    list.push(f);
+  }
+  for (const [file, list] of byFile) {
+    lines.push(c.underline(stripControl(file)));
+    const width = Math.max(...list.map((f) => `${f.range.startLine}:${f.range.startColumn}`.length));
+    for (const f of list) {
+      const pos = `${f.range.startLine}:${f.range.startColumn}`.padEnd(width);
+      lines.push(`  ${c.dim(pos)}  ${paint[f.level](f.level.padEnd(7))}  ${stripControl(f.message)}  ${c.dim(f.ruleId)}`);
+    }
+    lines.push('');
+  }
+  for (const e of data.errors) {
+    lines.push(`${stripControl(e.file)}:${e.line}:${e.column}: ${c.red('error')} ${stripControl(e.message)}`);
+  }
+  if (data.errors.length > 0) lines.push('');
+  const count = (level: Level): number => data.findings.filter((f) => f.level === level).length;
+  const total = data.findings.length;
+  const parts = [`${count('error')} error${count('error') === 1 ? '' : 's'}`, `${count('warning')} warning${count('warning') === 1 ? '' : 's'}`, `${count('note')} note${count('note') === 1 ? '' : 's'}`];
+  const errors = data.errors.length > 0 ? `, ${data.errors.length} input${data.errors.length === 1 ? '' : 's'} could not be read` : '';
+  const files = `${data.filesLinted} file${data.filesLinted === 1 ? '' : 's'} linted`;
+  if (total === 0) lines.push(`${c.green('✔')} no problems (${files}${errors})`);
+  else lines.push(`${c.bold(paint[count('error') > 0 ? 'error' : count('warning') > 0 ? 'warning' : 'note'](`✖ ${total} problem${total === 1 ? '' : 's'}`))} (${parts.join(', ')}; ${files}${errors})`);
+  return `${lines.join('\n')}\n`;
+};

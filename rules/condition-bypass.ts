@@ -90,7 +90,7 @@ function judge(
   if (t.ifExists && !required) {
     return {
       level: 'error',
-      message: `${t.operator} on ${t.key} passes every token without a ${claim} claim. Use ${t.operator.replace(/IfExists$/i, '')}.`,
+      message: `${t.operator} on ${t.key} passes every token that has no ${claim} claim. Use ${t.operator.replace(/IfExists$/i, '')}.`,
     };
   }
   if (t.setOperator === 'ForAnyValue' && !MULTIVALUED.has(claim)) {

@@ -12,7 +12,7 @@ export default defineRule({
     defaults: {},
     docs: {
       description:
-        'A configuration that sets up workload identity federation also creates long-lived credentials: `aws_iam_access_key`, `google_service_account_key`, `azuread_application_password`, `azuread_service_principal_password`. The inputs that carry them (Terraform plans and source) arrive with the plan and HCL loaders; AWS trust policy inputs never produce this finding.',
+        'A configuration that sets up workload identity federation also holds long-lived credentials: active IAM user access keys (`aws iam list-access-keys` output beside federated roles), and in Terraform `aws_iam_access_key`, `google_service_account_key`, `azuread_application_password`, `azuread_service_principal_password`.',
       why:
         'Federation is there so that no secret has to be stored in CI. A key created beside it is a secret that never expires, usually ends up in a CI variable, and bypasses every subject and audience limit the federated trust enforces.',
       fix: 'Delete the key and let the workload authenticate through the federated trust; if a key is truly needed, give it an owner and a rotation date outside this configuration.',
@@ -21,8 +21,18 @@ export default defineRule({
         'https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys',
       ],
       examples: {
-        bad: '',
-        good: '',
+        alongside: `{ "Roles": [{ "RoleName": "gha-deploy", "Arn": "arn:aws:iam::111122223333:role/gha-deploy",
+  "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
+    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": { "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production" } } }] } }] }`,
+        bad: `{ "AccessKeyMetadata": [
+  { "UserName": "ci-deployer", "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "Status": "Active", "CreateDate": "2021-03-04T10:00:00Z" }
+] }`,
+        good: `{ "AccessKeyMetadata": [
+  { "UserName": "ci-deployer", "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "Status": "Inactive", "CreateDate": "2021-03-04T10:00:00Z" }
+] }`,
       },
     },
   },
@@ -34,7 +44,7 @@ export default defineRule({
       ctx.report(undefined, {
         at: credential.at,
         resource: credential.resource,
-        message: `${credential.resource} creates a long-lived ${credential.kind} in a configuration that already uses workload identity federation. Remove the key and authenticate through the federated trust.`,
+        message: `${credential.resource} is a long-lived ${credential.kind} beside workload identity federation in the same configuration. Remove the key and authenticate through the federated trust.`,
       });
     }
   },

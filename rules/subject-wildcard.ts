@@ -58,7 +58,8 @@ export default defineRule({
     const key = keyFor(binding, pin.identity.claim);
     const witness = pin.analysis.witness;
     const outsider = pin.breadth === 'open' && a.profile.tenancy === 'multi-tenant';
-    const grammar = pin.identity.grammar;
+    // Nouns from the issuer's subject grammar: a repository_owner_id pin admits every *repository* of the *owner*.
+    const grammar = a.profile.subject ?? pin.identity.grammar;
     const unit = grammar?.unitNoun ?? 'identity';
     const tenant = grammar?.tenantNoun ?? 'tenant';
     const scope =
@@ -69,9 +70,11 @@ export default defineRule({
         : `every ${unit} of the ${tenant}`;
     const example = witness
       ? witness.value === witness.pattern
-        ? ` (${key} = ${JSON.stringify(witness.value)} names only the ${tenant})`
+        ? ` (${JSON.stringify(witness.value)} names only the ${tenant})`
         : `, for example ${JSON.stringify(witness.value)} through ${JSON.stringify(witness.pattern)}`
-      : '';
+      : pin.identity.scope === 'tenant'
+        ? ` (${pin.identity.claim} names only the ${tenant})`
+        : '';
     ctx.report(binding, {
       at: witness?.at ?? pin.constraints[0]!.at,
       level: outsider ? 'error' : 'warning',

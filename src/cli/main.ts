@@ -61,15 +61,25 @@ interface LintOptions {
   config?: string;
 }
 
-async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<number> {
-  const rules = selectRules(opts.rule, opts.disable);
-  const { files, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], io.cwd);
+export interface Analysis {
+  findings: ReportedFinding[];
+  errors: InputError[];
+  inputs: LoadedInput[];
+  rules: AnyRule[];
+}
+
+/** Discover, load, lint and resolve positions: everything but rendering. */
+export async function analysePaths(
+  paths: readonly string[],
+  opts: { rules: AnyRule[]; inputFormat?: string | undefined; cwd: string },
+): Promise<Analysis> {
+  const { files, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
   const inputs: LoadedInput[] = [];
   // Files are read with bounded parallelism; results keep the sorted discovery order.
   const CONCURRENCY = 16;
+  const loadOptions = (explicit: boolean) => (opts.inputFormat ? { explicit, inputFormat: opts.inputFormat } : { explicit });
   for (let i = 0; i < files.length; i += CONCURRENCY) {
     const batch = files.slice(i, i + CONCURRENCY);
-    const loadOptions = (explicit: boolean) => (opts.inputFormat ? { explicit, inputFormat: opts.inputFormat } : { explicit });
     inputs.push(...(await Promise.all(batch.map((f) => loadInput(f.absolute, f.display, loadOptions(f.explicit))))));
   }
   const resolvers = new Map<string, PositionResolver>();
@@ -91,15 +101,15 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
       errors.push({ file: p.at.file, line: range.startLine, column: range.startColumn, message: p.message });
     }
   }
-  const settings: RuleSetting[] = rules.map((rule) => ({ rule, options: { ...rule.meta.defaults } }));
-  const findings = lint({ bindings: inputs.flatMap((i) => i.bindings), credentials: [] }, settings);
-  const reported: ReportedFinding[] = findings.map((f) => ({
+  const settings: RuleSetting[] = opts.rules.map((rule) => ({ rule, options: { ...rule.meta.defaults } }));
+  const lintInput = { bindings: inputs.flatMap((i) => i.bindings), credentials: inputs.flatMap((i) => i.credentials) };
+  const findings: ReportedFinding[] = lint(lintInput, settings).map((f) => ({
     ...f,
     range: resolve(f.at),
     fingerprint: fingerprint(f),
     relatedRanges: (f.related ?? []).map((r) => ({ file: r.at.file, range: resolve(r.at), message: r.message })),
   }));
-  reported.sort(
+  findings.sort(
     (a, b) =>
       cmp(a.at.file, b.at.file) ||
       a.range.startLine - b.range.startLine ||
@@ -109,11 +119,17 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
       cmp(a.message, b.message),
   );
   errors.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message));
+  return { findings, errors, inputs, rules: opts.rules };
+}
+
+async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<number> {
+  const rules = selectRules(opts.rule, opts.disable);
+  const { findings, errors, inputs } = await analysePaths(paths, { rules, inputFormat: opts.inputFormat, cwd: io.cwd });
   const output = REPORTERS[opts.format]!(
     {
       toolVersion: VERSION,
       rules: rules.map((r) => r.meta),
-      findings: reported,
+      findings,
       errors,
       filesLinted: inputs.filter((i) => i.kind !== undefined).length,
     },
@@ -133,7 +149,7 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
     for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
   }
   if (errors.length > 0) return EXIT.usage;
-  return reported.some((f) => atOrAbove(f.level, opts.failLevel)) ? EXIT.findings : EXIT.ok;
+  return findings.some((f) => atOrAbove(f.level, opts.failLevel)) ? EXIT.findings : EXIT.ok;
 }
 
 function cmp(a: string, b: string): number {

@@ -28,9 +28,10 @@ export function ruleHelpMarkdown(meta: Meta): string {
   const lines = [`# ${meta.id}: ${meta.title}`, '', meta.docs.description, '', '## Why it matters', '', meta.docs.why, '', '## How to fix', '', meta.docs.fix];
   const opts = options(meta);
   if (opts.length > 0) lines.push('', '## Options', '', ...opts.map((o) => `- \`${o.split(' ')[0]}\`${o.slice(o.indexOf(' '))}`));
-  if (meta.docs.examples.bad) {
-    lines.push('', '## Example', '', 'Flagged:', '', '```json', meta.docs.examples.bad, '```', '', 'Pinned:', '', '```json', meta.docs.examples.good, '```');
-  }
+  const ex = meta.docs.examples;
+  lines.push('', '## Example');
+  if (ex.alongside) lines.push('', 'With this input in the same run:', '', '```json', ex.alongside, '```');
+  lines.push('', 'Flagged:', '', '```json', ex.bad, '```', '', 'Not flagged:', '', '```json', ex.good, '```');
   lines.push('', '## References', '', ...meta.docs.references.map((r) => `- ${r}`));
   return lines.join('\n');
 }
@@ -51,11 +52,9 @@ export function explainText(meta: Meta): string {
   ];
   const opts = options(meta);
   if (opts.length > 0) lines.push('', 'Options', ...opts.map((o) => `  ${o}`));
-  if (meta.docs.examples.bad) {
-    lines.push('', 'Flagged', indent(meta.docs.examples.bad), '', 'Pinned', indent(meta.docs.examples.good));
-  } else {
-    lines.push('', 'Examples: this rule reads Terraform inputs, which later versions of fedlint load.');
-  }
+  const ex = meta.docs.examples;
+  if (ex.alongside) lines.push('', 'With this input in the same run', indent(ex.alongside));
+  lines.push('', 'Flagged', indent(ex.bad), '', 'Not flagged', indent(ex.good));
   lines.push('', 'References', ...meta.docs.references.map((r) => `  ${r}`));
   return `${lines.join('\n')}\n`;
 }

@@ -9,8 +9,11 @@ export interface RuleDocs {
   fix: string;
   /** Provider documentation and fedlint reference notes. */
   references: string[];
-  /** A trust policy that triggers the rule, and its pinned twin that does not. Both are linted by the test suite. */
-  examples: { bad: string; good: string };
+  /**
+   * An input that triggers the rule, and its pinned twin that does not; `alongside`, when set, is
+   * another input of the same run (cross-input rules). All are linted by the test suite.
+   */
+  examples: { bad: string; good: string; alongside?: string };
 }
 
 export interface RuleMeta<O extends object = object> {

@@ -4,7 +4,7 @@
  * (the CLI decodes it), a JSON string, or a URL-encoded JSON string (the raw API and SDK v3,
  * reference/aws.md §12).
  */
-import type { JsonPath, Location, Target } from '../model/types.js';
+import type { JsonPath, Location, StaticCredential, Target } from '../model/types.js';
 import { environmentOf } from '../knowledge/environments.js';
 import { loadTrustPolicy, looksLikePolicy, type PolicyProblem } from './aws-policy.js';
 import type { LoadResult, Loader } from './loader.js';
@@ -127,5 +127,33 @@ export const policyLoader: Loader = {
       target,
       source: 'aws-policy',
     });
+  },
+};
+
+/**
+ * `aws iam list-access-keys` output: long-lived access keys of IAM users. Only active keys count; they
+ * feed static-credential when the same run also shows federated trust.
+ */
+export const listAccessKeysLoader: Loader = {
+  kind: 'aws-list-access-keys',
+  description: '`aws iam list-access-keys` output ({"AccessKeyMetadata": [...]})',
+  sniff: (value) =>
+    isObject(value) &&
+    Array.isArray(value['AccessKeyMetadata']) &&
+    (value['AccessKeyMetadata'] as Json[]).every((k) => isObject(k) && typeof k['AccessKeyId'] === 'string'),
+  load(value, file) {
+    const keys = (value as Record<string, Array<Record<string, Json>>>)['AccessKeyMetadata']!;
+    const credentials: StaticCredential[] = [];
+    keys.forEach((k, i) => {
+      if (String(k['Status']).toLowerCase() !== 'active') return;
+      const user = typeof k['UserName'] === 'string' ? k['UserName'] : 'unknown user';
+      credentials.push({
+        provider: 'aws',
+        kind: 'IAM access key',
+        resource: `${user}/${String(k['AccessKeyId'])}`,
+        at: { file, path: ['AccessKeyMetadata', i, 'AccessKeyId'] },
+      });
+    });
+    return { bindings: [], credentials, problems: [] };
   },
 };

@@ -1,18 +1,18 @@
 /**
  * Detect an input's kind by content (never by extension) and load it.
  */
-import type { InputError, TrustBinding } from '../model/types.js';
-import { getRoleLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
+import type { InputError, StaticCredential, TrustBinding } from '../model/types.js';
+import { getRoleLoader, listAccessKeysLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
 import type { LoadProblem, Loader } from './loader.js';
 import { parseJson, readText } from './read.js';
 
 /** Most specific first: a get-role document also contains a policy. */
-export const JSON_LOADERS: readonly Loader[] = [getRoleLoader, listRolesLoader, policyLoader];
+export const JSON_LOADERS: readonly Loader[] = [getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
 
 export const INPUT_FORMATS = JSON_LOADERS.map((l) => l.kind);
 
 /** Words whose presence makes an unparsable .json file in a directory walk look like one of ours. */
-const MARKERS = /AssumeRolePolicyDocument|"Statement"|sts:AssumeRole|"Version"\s*:\s*"20(08|12)/i;
+const MARKERS = /AssumeRolePolicyDocument|AccessKeyMetadata|"Statement"|sts:AssumeRole|"Version"\s*:\s*"20(08|12)/i;
 
 export interface LoadedInput {
   file: string;
@@ -20,6 +20,7 @@ export interface LoadedInput {
   text?: string;
   kind?: string;
   bindings: TrustBinding[];
+  credentials: StaticCredential[];
   problems: LoadProblem[];
   /** Errors that need no position resolution (unreadable, unparsable). */
   errors: InputError[];
@@ -32,7 +33,7 @@ export interface LoadOptions {
 }
 
 export async function loadInput(file: string, displayName: string, options: LoadOptions): Promise<LoadedInput> {
-  const out: LoadedInput = { file: displayName, displayName, bindings: [], problems: [], errors: [] };
+  const out: LoadedInput = { file: displayName, displayName, bindings: [], credentials: [], problems: [], errors: [] };
   const read = await readText(file, displayName);
   if (!read.ok) {
     out.errors.push(read.error);
@@ -66,6 +67,7 @@ export async function loadInput(file: string, displayName: string, options: Load
   out.kind = loader.kind;
   const result = loader.load(parsed.value, displayName, displayName);
   out.bindings = result.bindings;
+  out.credentials = result.credentials ?? [];
   out.problems = result.problems;
   return out;
 }

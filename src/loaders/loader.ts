@@ -1,4 +1,4 @@
-import type { Location, TrustBinding } from '../model/types.js';
+import type { Location, StaticCredential, TrustBinding } from '../model/types.js';
 
 export interface LoadProblem {
   at: Location;
@@ -7,6 +7,8 @@ export interface LoadProblem {
 
 export interface LoadResult {
   bindings: TrustBinding[];
+  /** Long-lived keys the input shows (static-credential). */
+  credentials?: StaticCredential[];
   /** Parts of an input that could not be understood; the rest of the input is still linted. */
   problems: LoadProblem[];
 }

@@ -158,7 +158,13 @@ function classify(
   }
   if (context.kind === 'environment' && context.value !== undefined) {
     const valueStart = context.span.end - context.value.length;
-    if (overlaps({ start: valueStart, end: context.span.end }, c.derived)) result.anyEnvironment ??= witness;
+    // Only a pattern that spells out `environment:` and leaves the name open admits "every environment";
+    // `repo:o/r:*` admits environments too, but that is a wildcard over the whole context (any branch,
+    // pull requests), judged elsewhere.
+    const keywordLiteral = !overlaps({ start: context.span.start, end: valueStart }, c.derived);
+    if (overlaps({ start: valueStart, end: context.span.end }, c.derived)) {
+      if (keywordLiteral) result.anyEnvironment ??= witness;
+    }
     else if (!result.environments.some((e) => e.name === context.value)) {
       result.environments.push({ name: context.value, at: witness.at });
     }

@@ -7,7 +7,7 @@ export default defineRule({
     id: 'audience-missing',
     title: 'Federated trust does not pin the token audience',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-284'],

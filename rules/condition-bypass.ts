@@ -11,7 +11,7 @@ export default defineRule({
     id: 'condition-bypass',
     title: 'An operator makes a token limit vacuous or easy to satisfy',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-697'],

@@ -12,7 +12,7 @@ export default defineRule({
     id: 'cross-environment-trust',
     title: 'One trust spans environments',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-653'],

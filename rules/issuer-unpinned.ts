@@ -6,7 +6,7 @@ export default defineRule({
     id: 'issuer-unpinned',
     title: 'Token issuer is not pinned exactly',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '9.5',
     tags: ['security', 'oidc', 'external/cwe/cwe-346'],

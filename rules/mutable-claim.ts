@@ -7,7 +7,7 @@ export default defineRule({
     id: 'mutable-claim',
     title: 'Trust is bound to a mutable name where an immutable id exists',
     level: 'note',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '3.0',
     tags: ['security', 'oidc'],

@@ -11,7 +11,7 @@ export default defineRule<{ maxSeconds: number }>({
     id: 'session-ttl-excessive',
     title: 'Federated sessions last longer than needed',
     level: 'warning',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'very-high',
     securitySeverity: '2.0',
     tags: ['security', 'oidc'],

@@ -5,7 +5,7 @@ export default defineRule({
     id: 'static-credential',
     title: 'Long-lived keys beside federation',
     level: 'warning',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '5.5',
     tags: ['security', 'credentials', 'external/cwe/cwe-798'],

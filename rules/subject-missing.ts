@@ -6,7 +6,7 @@ export default defineRule({
     id: 'subject-missing',
     title: 'Federated trust puts no limit on the token subject',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'very-high',
     securitySeverity: '9.5',
     tags: ['security', 'oidc', 'external/cwe/cwe-284'],

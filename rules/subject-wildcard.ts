@@ -6,7 +6,7 @@ export default defineRule({
     id: 'subject-wildcard',
     title: 'Subject limit admits identities outside one repository, project or service account',
     level: 'error',
-    providers: ['aws', 'gcp', 'azure'],
+    providers: ['aws'],
     precision: 'high',
     securitySeverity: '9.5',
     tags: ['security', 'oidc', 'external/cwe/cwe-284'],

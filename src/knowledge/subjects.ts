@@ -101,8 +101,8 @@ export const githubSubject: SubjectGrammar = {
   },
   fills: [
     '',
-    'x',
     'evil',
+    'x',
     '-evil',
     '-evil/x:ref:refs/heads/main',
     'evil/x:ref:refs/heads/main',

@@ -511,8 +511,12 @@ class Parser {
   private fieldName(): Token & { t: 'ident' } {
     const t = this.peek();
     if (t.t !== 'ident') throw new CelSyntaxError(`expected a field name after '.', found ${this.describe(t)}`, t.s);
-    if (t.v === 'in' || t.v === 'true' || t.v === 'false' || t.v === 'null' || RESERVED.has(t.v)) {
-      throw new CelSyntaxError(`'${t.v}' is reserved and cannot be a field name; use ['${t.v}']`, t.s);
+    // `in`, `true`, `false` and `null` are tokens of their own in CEL's lexer, so they cannot follow a dot.
+    // The host-language reserved words (`namespace`, `package`, ...) are refused only as bare identifiers
+    // (the reference parsers check them in visitIdentOrGlobalCall, not in visitSelectOrCall), so
+    // `x.namespace` is a field.
+    if (t.v === 'in' || t.v === 'true' || t.v === 'false' || t.v === 'null') {
+      throw new CelSyntaxError(`'${t.v}' cannot be a field name after '.'; use ['${t.v}']`, t.s);
     }
     this.next();
     return t;

@@ -48,7 +48,9 @@ export const sarifReporter: Reporter = (data) => {
           logicalLocations: [{ fullyQualifiedName: f.resource, kind: 'resource' }],
         },
       ],
-      partialFingerprints: { 'fedlintFingerprint/v1': f.fingerprint },
+      // GitHub reads only primaryLocationLineHash and treats it as opaque; ours does not change when lines
+      // are inserted above the finding (reference/sarif-github.md §4).
+      partialFingerprints: { primaryLocationLineHash: f.fingerprint, 'fedlint/v1': f.fingerprint },
     };
     const index = ruleIndex.get(f.ruleId);
     if (index !== undefined) result.ruleIndex = index;

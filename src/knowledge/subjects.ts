@@ -20,6 +20,8 @@ export interface SubjectContext {
   /** Branch or tag name, environment name. */
   value?: string;
   span: Span;
+  /** Where the subject says whether the ref is a branch or a tag (GitLab `ref_type:`), when it does. */
+  typeSpan?: Span;
 }
 
 export interface ParsedSubject {
@@ -223,6 +225,7 @@ export const gitlabSubject: SubjectGrammar = {
           kind: path[2] === 'tag' ? 'tag' : 'branch',
           value: path[3]!,
           span: span(13 + projectPath.length + 1, subject.slice(13 + projectPath.length + 1)),
+          typeSpan: span(13 + projectPath.length + 1 + 'ref_type:'.length, path[2]!),
         },
       };
     }
@@ -235,7 +238,12 @@ export const gitlabSubject: SubjectGrammar = {
       if (rest !== undefined) {
         const ref = /^ref_type:(branch|tag):ref:(.+)$/.exec(rest);
         if (!ref) return undefined;
-        context = { kind: ref[1] === 'tag' ? 'tag' : 'branch', value: ref[2]!, span: span(restStart, rest) };
+        context = {
+          kind: ref[1] === 'tag' ? 'tag' : 'branch',
+          value: ref[2]!,
+          span: span(restStart, rest),
+          typeSpan: span(restStart + 'ref_type:'.length, ref[1]!),
+        };
       }
       const result: ParsedSubject = ids[1] === 'project_id' ? { unit: idSpan } : { tenant: idSpan };
       if (context) result.context = context;

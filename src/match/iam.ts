@@ -29,9 +29,10 @@ export function constraintAdmits(constraint: Constraint, value: ClaimValue): Ver
     case 'patterns': {
       const requestValues = value === undefined ? [] : typeof value === 'string' ? [value] : value;
       if (requestValues.length === 0) {
-        if (constraint.setOperator === 'ForAllValues') return true;
+        // IfExists makes any operator true for an absent key, set operators included (aws.md §4.1).
+        if (constraint.ifExists || constraint.setOperator === 'ForAllValues') return true;
         if (constraint.setOperator === 'ForAnyValue') return false;
-        return Boolean(constraint.ifExists || constraint.negated);
+        return Boolean(constraint.negated);
       }
       const one = (v: string): boolean => {
         const hit = constraint.values.some((p) => valueMatches(constraint, p, v));

@@ -25,7 +25,7 @@ export interface ClaimAnalysis {
   witness?: Witness;
   /** A subject whose context is `pull_request` is admitted. */
   pullRequest?: Witness;
-  /** Subjects of any branch (the branch name is wholly a wildcard's) are admitted. */
+  /** Subjects of any branch (the branch name is wholly a wildcard's), or of any ref type, are admitted. */
   anyBranch?: Witness;
   /** Subjects of any deployment environment are admitted. */
   anyEnvironment?: Witness;
@@ -156,6 +156,8 @@ function classify(
     const valueStart = context.span.end - context.value.length;
     if (wholly(context.span, c.derived, valueStart)) result.anyBranch ??= witness;
   }
+  // `ref_type:*` admits a tag that anyone allowed to push tags can name like the protected branch.
+  if ((context.kind === 'branch' || context.kind === 'tag') && overlaps(context.typeSpan, c.derived)) result.anyBranch ??= witness;
   if (context.kind === 'environment' && context.value !== undefined) {
     const valueStart = context.span.end - context.value.length;
     // Only a pattern that spells out `environment:` and leaves the name open admits "every environment";

@@ -467,7 +467,18 @@ export const githubJobWorkflowRefClaim: SubjectGrammar = {
         : { kind: ref.startsWith('refs/tags/') ? 'tag' : 'other', value: ref, span: span(refStart, ref) },
     };
   },
-  fills: ['', 'x', 'evil', '-evil', 'evil/x/.github/workflows/x.yml', 'x/.github/workflows/x.yml', 'refs/heads/evil', 'main'],
+  fills: [
+    '',
+    'evil',
+    'x',
+    '-evil',
+    'main',
+    'refs/heads/evil',
+    'x.yml@refs/heads/main',
+    'x/.github/workflows/x.yml@refs/heads/main',
+    '-evil/x/.github/workflows/x.yml@refs/heads/main',
+    'evil/x/.github/workflows/x.yml@refs/heads/main',
+  ],
 };
 
 /** Numeric IDs (`repository_id`, `project_id`, `namespace_id`): the whole value is both tenant and unit. */

@@ -56,7 +56,7 @@ export default defineRule({
     const who = a.profile.audienceOfAnyone;
     ctx.report(binding, {
       at: binding.claims[a.presenceOnly[0] ?? '']?.[0]?.at ?? binding.principalAt,
-      message: `Trust in ${binding.target.name} accepts tokens from ${a.profile.name} without any limit on the subject${presence}: ${who} can assume it. Pin ${keyFor(binding, 'sub')} to the repository or workload that needs it.`,
+      message: `Trust in ${binding.target.name} accepts tokens from ${a.profile.name} without any limit on the subject${presence}: ${who} can assume it. Pin ${keyFor(binding, 'sub')} to the ${a.profile.subject?.unitNoun ?? 'workload'} that needs it.`,
     });
   },
 });

@@ -16,7 +16,7 @@ export interface PinnedClaim {
 
 export interface TrustAnalysis {
   profile: IssuerProfile | undefined;
-  /** A test on a key of another issuer (or an unknown key) that no token of this issuer can satisfy. */
+  /** A positive test on a key of another issuer, which no token of this issuer carries: the trust admits nothing. */
   admitsNothing: boolean;
   /** Identity claims that carry a positive test. */
   pins: PinnedClaim[];
@@ -52,7 +52,8 @@ export function analyse(binding: TrustBinding): TrustAnalysis {
   const profile = profileOf(binding);
   const result: TrustAnalysis = {
     profile,
-    admitsNothing: binding.foreignKeys.some((k) => !k.sibling && blocksAbsent(k.constraint)),
+    // Keys of a sibling issuer block too: for this issuer's tokens they are absent (aws.md §2).
+    admitsNothing: binding.foreignKeys.some((k) => blocksAbsent(k.constraint)),
     pins: [],
     vacuous: [],
     unknown: [],

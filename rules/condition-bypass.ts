@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { analyse } from '../src/engine/analysis.js';
 import { isPin } from '../src/match/scope.js';
 import type { Constraint, PatternConstraint } from '../src/model/types.js';
@@ -29,30 +30,8 @@ export default defineRule({
         'reference/aws.md §4.1, §4.3, §4.4',
       ],
       examples: {
-        bad: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "ForAllValues:StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-    } }
-  }]
-}`,
-        good: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-    } }
-  }]
-}`,
+        bad: show(webIdentityTrust({ 'ForAllValues:StringEquals': githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }) })),
+        good: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }) })),
       },
     },
   },

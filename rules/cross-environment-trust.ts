@@ -1,11 +1,10 @@
 import { defineRule } from '../src/engine/rule.js';
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { analyse, keyFor } from '../src/engine/analysis.js';
 import { classifyEnvironmentName } from '../src/knowledge/environments.js';
 import { globMatch, globsIntersect, hasWildcard, literalPrefix } from '../src/match/glob.js';
 import { isPin } from '../src/match/scope.js';
 import type { Location, TrustBinding } from '../src/model/types.js';
-
-const GITHUB = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
 
 export default defineRule({
   meta: {
@@ -30,20 +29,8 @@ export default defineRule({
         'reference/idps.md §1.2; design.md §1 (environments)',
       ],
       examples: {
-        bad: `{ "Role": { "RoleName": "deploy-prod", "Path": "/prod/",
-  "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
-    "Principal": { "Federated": "${GITHUB}" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": {
-      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      "StringLike": { "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*" } } }] } } }`,
-        good: `{ "Role": { "RoleName": "deploy-prod", "Path": "/prod/",
-  "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
-    "Principal": { "Federated": "${GITHUB}" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": {
-      "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production" } } }] } } }`,
+        bad: show(getRoleOutput({ name: 'deploy-prod', path: '/prod/' }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com' }), StringLike: githubKeys({ sub: 'repo:octo-org/octo-repo:*' }) }))),
+        good: show(getRoleOutput({ name: 'deploy-prod', path: '/prod/' }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:environment:production' }) }))),
       },
     },
   },

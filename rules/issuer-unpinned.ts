@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { allowsAction } from '../src/loaders/aws-policy.js';
 
 export default defineRule({
@@ -23,30 +24,8 @@ export default defineRule({
         'reference/aws.md §2, §4.3',
       ],
       examples: {
-        bad: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/gitlab.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-    } }
-  }]
-}`,
-        good: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-    } }
-  }]
-}`,
+        bad: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }) }, 'arn:aws:iam::111122223333:oidc-provider/gitlab.com')),
+        good: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }) })),
       },
     },
   },

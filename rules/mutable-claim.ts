@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { analyse } from '../src/engine/analysis.js';
 import { isPin } from '../src/match/scope.js';
 
@@ -24,32 +25,8 @@ export default defineRule({
         'reference/aws.md §5.2; reference/idps.md §1.4, §2',
       ],
       examples: {
-        bad: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
-      "token.actions.githubusercontent.com:repository": "octo-org/octo-repo"
-    } }
-  }]
-}`,
-        good: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
-      "token.actions.githubusercontent.com:repository_id": "7891011"
-    } }
-  }]
-}`,
+        bad: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', repository: 'octo-org/octo-repo' }) })),
+        good: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', repository_id: '7891011' }) })),
       },
     },
   },

@@ -1,10 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-
-const POLICY_HEAD = `"Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
-      "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-      "Action": "sts:AssumeRoleWithWebIdentity",
-      "Condition": { "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production" } } }]`;
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 
 export default defineRule<{ maxSeconds: number }>({
   meta: {
@@ -28,10 +23,8 @@ export default defineRule<{ maxSeconds: number }>({
         'reference/aws.md §11',
       ],
       examples: {
-        bad: `{ "Role": { "RoleName": "gha-deploy", "MaxSessionDuration": 43200,
-  "AssumeRolePolicyDocument": { ${POLICY_HEAD} } } }`,
-        good: `{ "Role": { "RoleName": "gha-deploy", "MaxSessionDuration": 3600,
-  "AssumeRolePolicyDocument": { ${POLICY_HEAD} } } }`,
+        bad: show(getRoleOutput({ name: 'gha-deploy', maxSessionDuration: 43200 }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:environment:production' }) }))),
+        good: show(getRoleOutput({ name: 'gha-deploy', maxSessionDuration: 3600 }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:environment:production' }) }))),
       },
     },
   },

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { analyse, keyFor } from '../src/engine/analysis.js';
 
 export default defineRule({
@@ -24,27 +25,8 @@ export default defineRule({
         'reference/aws.md §4.3, §7; reference/idps.md §0, §11',
       ],
       examples: {
-        bad: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" } }
-  }]
-}`,
-        good: `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Principal": { "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
-    "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": { "StringEquals": {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:environment:production"
-    } }
-  }]
-}`,
+        bad: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com' }) })),
+        good: show(webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:environment:production' }) })),
       },
     },
   },

@@ -229,15 +229,25 @@ function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: Po
   return result;
 }
 
-function actions(statement: Record<string, Json>): string[] {
+/** The actions a statement names: `Action`, or the complement of `NotAction`. */
+interface Actions {
+  list: string[];
+  not: boolean;
+}
+
+function actions(statement: Record<string, Json>): Actions {
   const action = getKey(statement, 'Action');
-  if (action) return stringList(action.value, []).map((a) => a.value.toLowerCase());
-  // NotAction with Allow grants every action it does not list.
-  return getKey(statement, 'NotAction') ? ['*'] : [];
+  if (action) return { list: stringList(action.value, []).map((a) => a.value.toLowerCase()), not: false };
+  const notAction = getKey(statement, 'NotAction');
+  return { list: notAction ? stringList(notAction.value, []).map((a) => a.value.toLowerCase()) : [], not: Boolean(notAction) };
 }
 
 export function allowsAction(list: readonly string[], action: string): boolean {
   return list.some((a) => globMatch(a, action));
+}
+
+function coversAction(actions: Actions, action: string): boolean {
+  return actions.not ? !allowsAction(actions.list, action) : allowsAction(actions.list, action);
 }
 
 function statementsOf(doc: Record<string, Json>): Array<{ statement: Record<string, Json>; path: JsonPath }> | undefined {
@@ -258,7 +268,7 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
   if (!statements) {
     return { bindings, problems: [{ at: ctx.locate([]), message: 'trust policy has no Statement object or array' }] };
   }
-  const denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: string[] }> = [];
+  const denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: Actions }> = [];
   for (const { statement, path } of statements) {
     const effect = getKey(statement, 'Effect');
     const effectValue = typeof effect?.value === 'string' ? effect.value.toLowerCase() : undefined;
@@ -274,7 +284,8 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
       if (!p.notPrincipal) denies.push({ principals: p.list, conditions: conds, actions: acts });
       continue;
     }
-    bindings.push(...bindingsOfStatement(p, conds, acts, path, ctx));
+    // Allow + NotAction grants every action it does not list: for the trust, treat it as any action.
+    bindings.push(...bindingsOfStatement(p, conds, acts.not ? ['*'] : acts.list, path, ctx));
   }
   return { bindings: bindings.filter((b) => applyDenies(b, denies)), problems };
 }
@@ -370,13 +381,13 @@ const WEB_IDENTITY = 'sts:assumerolewithwebidentity';
  */
 function applyDenies(
   binding: TrustBinding,
-  denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: string[] }>,
+  denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: Actions }>,
 ): boolean {
   const action = binding.mechanism === 'saml' ? 'sts:assumerolewithsaml' : binding.mechanism === 'oidc' ? WEB_IDENTITY : 'sts:assumerole';
   for (const deny of denies) {
-    if (!allowsAction(deny.actions, action)) continue;
+    if (!coversAction(deny.actions, action)) continue;
     const covers = deny.principals.some(
-      (p) => p.kind === 'any' || (p.kind === 'aws' && p.value === '*') || binding.principalAt.path.join('/') === p.path.join('/') || principalValueMatches(binding, p),
+      (p) => p.kind === 'any' || (p.kind === 'aws' && p.value === '*') || principalValueMatches(binding, p),
     );
     if (!covers) continue;
     if (deny.conditions.length === 0) return false;

@@ -3,7 +3,7 @@
  * output of JSON.parse (fast, no positions); this module parses a file a second time with
  * jsonc-parser only when a finding in it is reported, once per file.
  */
-import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
+import { parseTree, type Node } from 'jsonc-parser';
 import type { JsonPath, Location, ResolvedRange } from '../model/types.js';
 
 /** Offsets of line starts, for offset → line/column by binary search. */
@@ -73,9 +73,32 @@ function decodeWithOffsets(raw: string, base: number): { text: string; offsets: 
   return { text, offsets };
 }
 
+/**
+ * Like jsonc-parser's findNodeAtLocation, but a duplicated key resolves to its last occurrence, the one
+ * JSON.parse keeps and the rules therefore judged.
+ */
+function findNode(root: Node, path: JsonPath): Node | undefined {
+  let node: Node | undefined = root;
+  for (const segment of path) {
+    if (!node) return undefined;
+    if (typeof segment === 'string') {
+      if (node.type !== 'object') return undefined;
+      let found: Node | undefined;
+      for (const property of node.children ?? []) {
+        if (property.children?.[0]?.value === segment) found = property.children[1];
+      }
+      node = found;
+    } else {
+      if (node.type !== 'array') return undefined;
+      node = node.children?.[segment];
+    }
+  }
+  return node;
+}
+
 function nodeAt(root: Node | undefined, path: JsonPath, key: boolean | undefined): Node | undefined {
   if (!root) return undefined;
-  const node = findNodeAtLocation(root, path as (string | number)[]);
+  const node = findNode(root, path);
   if (!node) return undefined;
   if (key && node.parent?.type === 'property') return node.parent.children?.[0] ?? node;
   return node;

@@ -15,26 +15,35 @@ function fail(file: string, message: string, line = 1, column = 1): { ok: false;
   return { ok: false, error: { file, line, column, message } };
 }
 
+/** Length of a well-formed UTF-8 sequence starting at i, or 0 (RFC 3629 ranges). */
+function sequenceLength(bytes: Uint8Array, i: number): number {
+  const b = bytes[i]!;
+  if (b < 0x80) return 1;
+  const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf] : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf] : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+  if (n === 0 || i + n > bytes.length) return 0;
+  const second = bytes[i + 1]!;
+  if (second < lo || second > hi) return 0;
+  for (let k = 2; k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return 0;
+  return n;
+}
+
 /** Where the first invalid UTF-8 sequence starts, as line and column of the text before it. */
 function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
-  let lo = 0;
-  let hi = bytes.length;
-  // Binary search for the longest valid prefix (decoding a prefix may cut a valid sequence; allow 3 bytes slack).
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
+  let i = 0;
+  while (i < bytes.length) {
+    const n = sequenceLength(bytes, i);
+    if (n === 0) break;
+    i += n;
   }
-  const text = new TextDecoder('utf-8').decode(bytes.subarray(0, lo));
+  const text = new TextDecoder('utf-8').decode(bytes.subarray(0, i));
   return new LineIndex(text).position(text.length);
 }
 
 export function decodeText(file: string, bytes: Uint8Array): ReadResult {
   if (bytes.length === 0) return fail(file, 'file is empty');
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return fail(file, 'file is UTF-16 (as PowerShell redirection writes it); save it as UTF-8');
+  }
   if (bytes.includes(0)) return fail(file, 'file is binary (it contains NUL bytes), not JSON or text');
   let text: string;
   try {

@@ -35,7 +35,7 @@ function minimalValidLog(): Json {
                         ],
                     },
                 },
-                originalUriBaseIds: { '%SRCROOT%': { uri: 'file:///home/runner/work/repo/repo/' } },
+                originalUriBaseIds: { '%SRCROOT%': { uri: 'file:///srv/checkout/' } },
                 automationDetails: { id: 'fedlint/' },
                 results: [
                     {
@@ -203,7 +203,7 @@ describe('validateSarifWithMultitool (SARIF Multitool, rule kinds Sarif;Gh)', ()
         'flags an absolute file:/// URI without a checkout path (GH1006, opt-in rule)',
         async () => {
             const log = variant((l) => {
-                artifactLocation0(l)['uri'] = 'file:///home/runner/work/repo/repo/infra/iam.tf';
+                artifactLocation0(l)['uri'] = 'file:///srv/checkout/infra/iam.tf';
                 delete artifactLocation0(l)['uriBaseId'];
             });
             const { errors } = await validateSarifWithMultitool(text(log));

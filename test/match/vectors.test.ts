@@ -1,5 +1,5 @@
 /**
- * Every vector of the shared subject-matching conformance suites (/work/shared/conformance/subvectors,
+ * Every vector of the shared subject-matching conformance suites (../shared/conformance/subvectors beside the repository,
  * README.md there) becomes one test named by its id, run through the matcher for its consumer. The README
  * says "The matcher for the consumer must give the expected match/no-match, with no exceptions".
  */

@@ -100,13 +100,6 @@ function guessGrammarOf(constraints: Constraint[]) {
   return undefined;
 }
 
-/** Claims tested for this binding, for messages ("the trust tests aud and sub"). */
-export function describeIssuer(binding: TrustBinding): string {
-  if (binding.issuer.kind === 'exact') return binding.issuer.host;
-  if (binding.issuer.kind === 'wildcard') return binding.issuer.written;
-  return 'an unknown issuer';
-}
-
 /** The condition-key prefix for this binding's issuer, as a trust policy spells it. */
 export function keyFor(binding: TrustBinding, claim: string): string {
   if (binding.mechanism === 'saml') return `SAML:${claim}`;

@@ -1,4 +1,4 @@
-import type { Finding, Level, Location, Provider, RelatedLocation, StaticCredential, TrustBinding } from '../model/types.js';
+import type { Level, Location, Provider, RelatedLocation, StaticCredential, TrustBinding } from '../model/types.js';
 
 export interface RuleDocs {
   /** One paragraph: what the rule finds (SARIF fullDescription). */
@@ -61,4 +61,3 @@ export function defineRule<O extends object>(rule: Rule<O>): Rule<O> {
 
 export type AnyRule = Rule<any>;
 
-export type { Finding };

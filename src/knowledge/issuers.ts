@@ -369,11 +369,6 @@ export function samlProfile(): IssuerProfile {
   return SAML;
 }
 
-/** Every profile the registry knows, for docs and tests. */
-export function knownIssuers(): IssuerProfile[] {
-  return [...RULES.map((r) => ({ reference: IDPS, ...r.profile })), SAML];
-}
-
 /** Grammars to try for an issuer we do not know, picked by what the pattern starts with. */
 export function guessGrammar(pattern: string): SubjectGrammar | undefined {
   if (pattern.startsWith('repo:')) return githubSubject;

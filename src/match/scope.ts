@@ -38,7 +38,6 @@ interface Candidate {
   /** derived[i] is true when character i came from a wildcard. */
   derived: boolean[];
   pattern: string;
-  at: Location;
 }
 
 const MAX_STARS_COMBINED = 4;
@@ -66,10 +65,10 @@ function instantiate(pattern: string, fillFor: (starIndex: number) => string): C
       for (let i = 0; i < ch.length; i++) derived.push(false);
     }
   }
-  return { text, derived, pattern, at: { file: '', path: [] } };
+  return { text, derived, pattern };
 }
 
-function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Generator<Omit<Candidate, 'at'>> {
+function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Generator<Candidate> {
   if (!wildcard) {
     yield { text: pattern, derived: new Array<boolean>(pattern.length).fill(false), pattern };
     return;
@@ -141,7 +140,7 @@ export function analyseClaim(constraints: readonly Constraint[], grammar: Subjec
 
 function classify(
   parsed: ParsedSubject,
-  c: Omit<Candidate, 'at'>,
+  c: Candidate,
   witness: Witness,
   result: ClaimAnalysis,
   widen: (b: Breadth, w: Witness) => void,

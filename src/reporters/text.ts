@@ -4,7 +4,6 @@ import type { Reporter } from './types.js';
 
 /** Remove terminal control characters so that a value in a policy cannot rewrite the reader's screen. */
 export function stripControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../rules/index.js';
+import { INPUT_FORMATS } from '../src/loaders/index.js';
 import { ROOT } from './helpers/lint.js';
 
 interface Run {
@@ -457,7 +458,7 @@ describe('inputs that cannot be read', () => {
     'binary.json:1:1: file is binary (it contains NUL bytes), not JSON or text',
     'empty.json:1:1: file is empty',
     'latin1.json:3:17: file is not valid UTF-8',
-    'not-a-policy.json:1:1: not a recognised input: expected `aws iam get-role` output ({"Role": {...}}), or `aws iam list-roles` output ({"Roles": [...]}), or `aws iam list-access-keys` output ({"AccessKeyMetadata": [...]}), or an IAM role trust policy document ({"Version": ..., "Statement": [...]})',
+    `not-a-policy.json:1:1: not a recognised input: expected one of ${INPUT_FORMATS.join(', ')} (see --input-format)`,
     "truncated.json:3:26: invalid JSON: ':' expected",
   ];
   const ARGS = [BAD, GOOD, 'truncated.json', 'empty.json', 'binary.json', 'latin1.json', 'bom.json', 'not-a-policy.json', 'walked'];

@@ -634,7 +634,7 @@ describe('IAM API output through loadInput', () => {
     expect(named.kind).toBeUndefined();
     expect(named.errors).toHaveLength(1);
     expect(named.errors[0]).toMatchObject({ file: 'tsconfig.json', line: 1, column: 1 });
-    expect(named.errors[0]!.message).toMatch(/^not a recognised input: expected `aws iam get-role` output/);
+    expect(named.errors[0]!.message).toMatch(/^not a recognised input: expected one of terraform-plan, aws-get-role, /);
     const walked = await loadFile({ compilerOptions: {} }, 'tsconfig.json', { explicit: false });
     expect(walked.errors).toEqual([]);
     expect(walked.bindings).toEqual([]);

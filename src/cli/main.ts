@@ -9,6 +9,7 @@ import { discover } from '../discover/index.js';
 import { explainText } from '../engine/docs.js';
 import { atOrAbove, lint, type RuleSetting } from '../engine/lint.js';
 import type { AnyRule } from '../engine/rule.js';
+import { assembleGcp } from '../loaders/gcp-trust.js';
 import { INPUT_FORMATS, loadInput, type LoadedInput } from '../loaders/index.js';
 import { PositionResolver } from '../loaders/positions.js';
 import type { Finding, InputError, Level, Location, ResolvedRange } from '../model/types.js';
@@ -94,15 +95,16 @@ export async function analysePaths(
     return r.resolve(at);
   };
   const errors: InputError[] = [...discoverErrors];
-  for (const input of inputs) {
-    errors.push(...input.errors);
-    for (const p of input.problems) {
-      const range = resolve(p.at);
-      errors.push({ file: p.at.file, line: range.startLine, column: range.startColumn, message: p.message });
-    }
+  // GCP members name pools whose providers may sit in another input: they are joined once all are loaded.
+  const gcp = assembleGcp(inputs.flatMap((i) => (i.gcp ? [i.gcp] : [])));
+  const problems = [...inputs.flatMap((i) => i.problems), ...gcp.problems];
+  for (const input of inputs) errors.push(...input.errors);
+  for (const p of problems) {
+    const range = resolve(p.at);
+    errors.push({ file: p.at.file, line: range.startLine, column: range.startColumn, message: p.message });
   }
   const settings: RuleSetting[] = opts.rules.map((rule) => ({ rule, options: { ...rule.meta.defaults } }));
-  const lintInput = { bindings: inputs.flatMap((i) => i.bindings), credentials: inputs.flatMap((i) => i.credentials) };
+  const lintInput = { bindings: [...inputs.flatMap((i) => i.bindings), ...gcp.bindings], credentials: inputs.flatMap((i) => i.credentials) };
   const findings: ReportedFinding[] = lint(lintInput, settings).map((f) => ({
     ...f,
     range: resolve(f.at),

@@ -3,16 +3,18 @@
  */
 import type { InputError, StaticCredential, TrustBinding } from '../model/types.js';
 import { getRoleLoader, listAccessKeysLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
+import type { GcpFacts } from './gcp-trust.js';
 import type { LoadProblem, Loader } from './loader.js';
 import { parseJson, readText } from './read.js';
+import { terraformPlanLoader } from './terraform-plan.js';
 
 /** Most specific first: a get-role document also contains a policy. */
-export const JSON_LOADERS: readonly Loader[] = [getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
+export const JSON_LOADERS: readonly Loader[] = [terraformPlanLoader, getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
 
 export const INPUT_FORMATS = JSON_LOADERS.map((l) => l.kind);
 
 /** Words whose presence makes an unparsable .json file in a directory walk look like one of ours. */
-const MARKERS = /AssumeRolePolicyDocument|AccessKeyMetadata|"Statement"|sts:AssumeRole|"Version"\s*:\s*"20(08|12)/i;
+const MARKERS = /AssumeRolePolicyDocument|AccessKeyMetadata|"Statement"|sts:AssumeRole|"Version"\s*:\s*"20(08|12)|"format_version"|"resource_changes"|workloadIdentityPools|federatedIdentityCredentials|"issuer"\s*:/i;
 
 export interface LoadedInput {
   file: string;
@@ -22,6 +24,7 @@ export interface LoadedInput {
   bindings: TrustBinding[];
   credentials: StaticCredential[];
   problems: LoadProblem[];
+  gcp?: GcpFacts;
   /** Errors that need no position resolution (unreadable, unparsable). */
   errors: InputError[];
 }
@@ -55,7 +58,7 @@ export async function loadInput(file: string, displayName: string, options: Load
         file: displayName,
         line: 1,
         column: 1,
-        message: `not a recognised input: expected ${JSON_LOADERS.map((l) => l.description).join(', or ')}`,
+        message: `not a recognised input: expected one of ${JSON_LOADERS.map((l) => l.kind).join(', ')} (see --input-format)`,
       });
     }
     return out;
@@ -69,5 +72,6 @@ export async function loadInput(file: string, displayName: string, options: Load
   out.bindings = result.bindings;
   out.credentials = result.credentials ?? [];
   out.problems = result.problems;
+  if (result.gcp) out.gcp = result.gcp;
   return out;
 }

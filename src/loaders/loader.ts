@@ -1,4 +1,5 @@
 import type { Location, StaticCredential, TrustBinding } from '../model/types.js';
+import type { GcpFacts } from './gcp-trust.js';
 
 export interface LoadProblem {
   at: Location;
@@ -11,6 +12,11 @@ export interface LoadResult {
   credentials?: StaticCredential[];
   /** Parts of an input that could not be understood; the rest of the input is still linted. */
   problems: LoadProblem[];
+  /**
+   * GCP pool providers and IAM members: they become bindings only once every input of the run is loaded,
+   * because a member names a pool whose providers may sit in another file (see assembleGcp).
+   */
+  gcp?: GcpFacts;
 }
 
 /** One input format: recognise it by content, then lower it into TrustBindings. */

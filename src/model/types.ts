@@ -120,6 +120,36 @@ export interface TrustBinding {
   source: string;
   /** Tags of the target, used for environments. */
   tags?: Record<string, string>;
+  /**
+   * Some of the trust's values are marked sensitive in the input (a Terraform plan's after_sensitive):
+   * findings about it must not quote them (reference/terraform-plan.md §8.7).
+   */
+  sensitive?: boolean;
+  /**
+   * The trust itself cannot be known from the input (a Terraform value known only after apply with no
+   * literal fallback): rules must not judge it, only say that it could not be judged.
+   */
+  undetermined?: { reason: string; at: Location };
+  /**
+   * GCP: the IAM member (principal:// or principalSet://) that grants the target to federated identities
+   * of a workload identity pool. `scope: 'pool'` is `principalSet://…/*`, every identity of the pool.
+   */
+  member?: {
+    value: string;
+    at: Location;
+    scope: 'pool' | 'subject' | 'attribute' | 'group' | 'kubernetes' | 'other';
+    /** For `attribute.NAME/VALUE` members. */
+    attribute?: string;
+    /** Every provider of the pool found in the run pins one unit (a subject-missing finding on a
+     * pool-wide member is then a warning about providers added later, not an open door). */
+    providersPinned?: boolean;
+  };
+  /**
+   * Flaws found while lowering a condition written in a richer language than per-claim tests (a GCP CEL
+   * attribute_condition): comparisons that are always true or never true because of a type mismatch,
+   * or a condition that is constant.
+   */
+  conditionFlaws?: Array<{ kind: 'type-confused' | 'constant'; message: string; at: Location }>;
 }
 
 export interface RelatedLocation {

@@ -1,0 +1,259 @@
+/**
+ * A Terraform plan or state (`terraform show -json`) seen as a list of resource instances with their
+ * known values, what is unknown until apply, what is sensitive, and the configuration expressions
+ * behind them (reference/terraform-plan.md §§1-5, 7). Cloud-specific lowering (plan-aws.ts,
+ * plan-gcp.ts, plan-azure.ts) works on this view and never on the raw plan shape.
+ */
+import type { JsonPath, Location } from '../model/types.js';
+
+type Json = unknown;
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface PlanResource {
+  /** Full instance address: `module.ci.aws_iam_role.deploy["prod"]`. */
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  name: string;
+  /** Module instance path of the resource (`module.ci`, `module.a["x"].module.b`), '' for the root module. */
+  module: string;
+  /** Known attribute values (unknown ones are omitted by Terraform). */
+  values: Record<string, Json>;
+  /** `after_unknown` mirror: `true` where a value is known only after apply. */
+  unknown: Json;
+  /** `after_sensitive` / `sensitive_values` mirror: `true` where a value is sensitive. */
+  sensitive: Json;
+  /** Path to the values object in the plan file. */
+  path: JsonPath;
+  /** The configuration block behind the instance (expressions as in terraform-plan.md §5), when the plan has one. */
+  config?: { expressions: Record<string, Json>; path: JsonPath };
+}
+
+export interface PlanView {
+  file: string;
+  resources: PlanResource[];
+  /** The plan's own problems (unsupported format version), reported as input errors. */
+  formatProblem?: string;
+}
+
+/** Where a value of a resource sits in the plan file. */
+export function at(resource: PlanResource, file: string, attribute: JsonPath, inner?: JsonPath): Location {
+  const loc: Location = { file, path: [...resource.path, ...attribute] };
+  if (inner) loc.inner = inner;
+  return loc;
+}
+
+/** Follow a path through a mirror object (after_unknown, after_sensitive); `true` anywhere on the way wins. */
+function flagAt(mirror: Json, path: JsonPath): boolean {
+  let cur = mirror;
+  for (const step of path) {
+    if (cur === true) return true;
+    if (Array.isArray(cur) && typeof step === 'number') cur = cur[step];
+    else if (isObject(cur) && typeof step === 'string') cur = cur[step];
+    else return false;
+  }
+  return cur === true;
+}
+
+/** The value at `path` is known only after apply. */
+export function isUnknown(resource: PlanResource, path: JsonPath): boolean {
+  return flagAt(resource.unknown, path);
+}
+
+/** The value at `path` (or anything above it) is marked sensitive. */
+export function isSensitive(resource: PlanResource, path: JsonPath): boolean {
+  return flagAt(resource.sensitive, path);
+}
+
+/** The known value at `path`, or undefined. */
+export function valueAt(resource: PlanResource, path: JsonPath): Json {
+  let cur: Json = resource.values;
+  for (const step of path) {
+    if (Array.isArray(cur) && typeof step === 'number') cur = cur[step];
+    else if (isObject(cur) && typeof step === 'string') cur = cur[step];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** A string attribute: its value, `unknown` when known only after apply, or undefined when unset. */
+export function stringAttr(resource: PlanResource, path: JsonPath): string | 'unknown' | undefined {
+  const v = valueAt(resource, path);
+  if (typeof v === 'string') return v;
+  if (isUnknown(resource, path)) return 'unknown';
+  return undefined;
+}
+
+/** A plan (`planned_values` or `resource_changes`) or a state (`values.root_module`) with a 1.x format version. */
+export function looksLikePlan(value: Json): value is Record<string, Json> {
+  if (!isObject(value) || typeof value['format_version'] !== 'string') return false;
+  const values = value['values'];
+  return (
+    Array.isArray(value['resource_changes']) ||
+    isObject(value['planned_values']) ||
+    isObject(value['prior_state']) ||
+    (isObject(values) && isObject(values['root_module']))
+  );
+}
+
+/** Module instance path of an address: everything before the last `type.name[index]` (data sources: `data.type.name`). */
+export function moduleOf(address: string): string {
+  const parts = splitAddress(address);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    if (parts[i] !== 'module') break;
+    out.push(`module.${parts[i + 1]}`);
+  }
+  return out.join('.');
+}
+
+/** Split an address on dots outside brackets and quotes. */
+function splitAddress(address: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < address.length; i++) {
+    const ch = address[i]!;
+    if (quoted) {
+      current += ch;
+      if (ch === '\\') current += address[++i] ?? '';
+      else if (ch === '"') quoted = false;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth--;
+    if (ch === '.' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** Module call names of a module instance path, without instance keys: `module.a["x"].module.b` → [a, b]. */
+function moduleCallNames(module: string): string[] {
+  if (module === '') return [];
+  return splitAddress(module)
+    .filter((_, i) => i % 2 === 1)
+    .map((p) => p.replace(/\[.*\]$/, ''));
+}
+
+interface ConfigModule {
+  resources: Map<string, { expressions: Record<string, Json>; path: JsonPath }>;
+  calls: Map<string, ConfigModule>;
+}
+
+function indexConfigModule(module: Json, path: JsonPath): ConfigModule {
+  const out: ConfigModule = { resources: new Map(), calls: new Map() };
+  if (!isObject(module)) return out;
+  const resources = module['resources'];
+  if (Array.isArray(resources)) {
+    resources.forEach((r, i) => {
+      if (isObject(r) && typeof r['address'] === 'string' && isObject(r['expressions'])) {
+        out.resources.set(r['address'], { expressions: r['expressions'], path: [...path, 'resources', i, 'expressions'] });
+      }
+    });
+  }
+  const calls = module['module_calls'];
+  if (isObject(calls)) {
+    for (const [name, call] of Object.entries(calls)) {
+      if (isObject(call)) out.calls.set(name, indexConfigModule(call['module'], [...path, 'module_calls', name, 'module']));
+    }
+  }
+  return out;
+}
+
+function configFor(root: ConfigModule | undefined, r: { module: string; mode: string; type: string; name: string }) {
+  let m = root;
+  for (const call of moduleCallNames(r.module)) m = m?.calls.get(call);
+  const local = `${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}`;
+  return m?.resources.get(local);
+}
+
+function fromValuesModule(module: Json, path: JsonPath, visit: (r: Record<string, Json>, path: JsonPath) => void, depth = 0): void {
+  // Module nesting in real plans is shallow; the bound only guards against hostile input.
+  if (!isObject(module) || depth > 100) return;
+  const resources = module['resources'];
+  if (Array.isArray(resources)) resources.forEach((r, i) => isObject(r) && visit(r, [...path, 'resources', i]));
+  const children = module['child_modules'];
+  if (Array.isArray(children)) children.forEach((c, i) => fromValuesModule(c, [...path, 'child_modules', i], visit, depth + 1));
+}
+
+/**
+ * The desired resources of a plan: managed resources from `resource_changes[].change.after` (deletions and
+ * forgets skipped), data sources from `prior_state` (read at plan time) or `resource_changes` (read deferred
+ * to apply), falling back to `planned_values` / state `values` when there are no resource changes.
+ */
+export function planView(plan: Record<string, Json>, file: string): PlanView {
+  const view: PlanView = { file, resources: [] };
+  const version = plan['format_version'];
+  if (typeof version === 'string' && !/^1\./.test(version)) {
+    view.formatProblem = `unsupported plan format_version "${version}" (fedlint reads 1.x)`;
+    return view;
+  }
+  const configuration = plan['configuration'];
+  const config = isObject(configuration) ? indexConfigModule(configuration['root_module'], ['configuration', 'root_module']) : undefined;
+  const seen = new Set<string>();
+  const add = (raw: Record<string, Json>, values: Json, unknown: Json, sensitive: Json, path: JsonPath): void => {
+    const address = raw['address'];
+    const type = raw['type'];
+    const name = raw['name'];
+    if (typeof address !== 'string' || typeof type !== 'string' || typeof name !== 'string' || !isObject(values)) return;
+    if (seen.has(address)) return;
+    seen.add(address);
+    const mode = raw['mode'] === 'data' ? 'data' : 'managed';
+    const module = typeof raw['module_address'] === 'string' ? raw['module_address'] : moduleOf(address);
+    const resource: PlanResource = { address, mode, type, name, module, values, unknown, sensitive, path };
+    const c = configFor(config, resource);
+    if (c) resource.config = c;
+    view.resources.push(resource);
+  };
+  const changes = plan['resource_changes'];
+  if (Array.isArray(changes)) {
+    changes.forEach((rc, i) => {
+      if (!isObject(rc) || !isObject(rc['change'])) return;
+      const change = rc['change'];
+      const actions = Array.isArray(change['actions']) ? change['actions'] : [];
+      // A resource on its way out no longer grants anything once applied (reference/terraform-plan.md §3).
+      if (actions.length > 0 && actions.every((a) => a === 'delete' || a === 'forget')) return;
+      if (typeof rc['deposed'] === 'string') return;
+      add(rc, change['after'], change['after_unknown'], change['after_sensitive'], ['resource_changes', i, 'change', 'after']);
+    });
+  }
+  const prior = plan['prior_state'];
+  if (isObject(prior) && isObject(prior['values'])) {
+    fromValuesModule(prior['values']['root_module'], ['prior_state', 'values', 'root_module'], (r, path) => {
+      if (r['mode'] === 'data') add(r, r['values'], undefined, r['sensitive_values'], [...path, 'values']);
+    });
+  }
+  if (!Array.isArray(changes)) {
+    const planned = plan['planned_values'];
+    const state = plan['values'];
+    const root = isObject(planned) ? planned['root_module'] : isObject(state) ? state['root_module'] : undefined;
+    const base: JsonPath = isObject(planned) ? ['planned_values', 'root_module'] : ['values', 'root_module'];
+    fromValuesModule(root, base, (r, path) => add(r, r['values'], undefined, r['sensitive_values'], [...path, 'values']));
+  }
+  return view;
+}
+
+/**
+ * Resources a configuration reference names, in the module of `from`: `aws_iam_openid_connect_provider.gh.arn`
+ * and `data.aws_iam_policy_document.trust.json` name every instance of that resource in the same module instance.
+ */
+export function referenced(view: PlanView, from: PlanResource, reference: string): PlanResource[] {
+  const parts = reference.split('.');
+  const data = parts[0] === 'data';
+  const type = data ? parts[1] : parts[0];
+  const name = (data ? parts[2] : parts[1])?.replace(/\[.*\]$/, '');
+  if (!type || !name) return [];
+  return view.resources.filter((r) => r.module === from.module && r.type === type && r.name === name && (r.mode === 'data') === data);
+}
+
+/** The references of one configuration expression (`{"references": [...]}`), or []. */
+export function referencesOf(expression: Json): string[] {
+  if (!isObject(expression) || !Array.isArray(expression['references'])) return [];
+  return expression['references'].filter((r): r is string => typeof r === 'string');
+}

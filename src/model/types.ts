@@ -74,7 +74,14 @@ export type PatternConstraint = Extract<Constraint, { kind: 'patterns' }>;
 
 /** What the token's issuer must be. */
 export type IssuerRef =
-  | { kind: 'exact'; /** Issuer host and path without scheme, e.g. token.actions.githubusercontent.com. */ host: string; at: Location }
+  | {
+      kind: 'exact';
+      /** Issuer host and path without scheme, e.g. token.actions.githubusercontent.com. */
+      host: string;
+      at: Location;
+      /** The issuer URL is written with a scheme other than https:// (an issuer URL must be https). */
+      insecure?: boolean;
+    }
   | { kind: 'wildcard'; written: string; at: Location }
   | { kind: 'unknown'; reason: string; at: Location };
 

@@ -38,7 +38,7 @@ export default defineRule({
   },
   checkAll(bindings, ctx) {
     if (ctx.credentials.length === 0) return;
-    const federated = bindings.some((b) => b.mechanism === 'oidc' || b.mechanism === 'saml');
+    const federated = bindings.some((b) => (b.mechanism === 'oidc' || b.mechanism === 'saml') && !b.undetermined);
     if (!federated) return;
     for (const credential of ctx.credentials) {
       ctx.report(undefined, {

@@ -28,11 +28,13 @@ export function lint(input: LintInput, settings: readonly RuleSetting[]): Findin
         const finding: Finding = {
           ruleId: rule.meta.id,
           level: setting.level ?? r.level ?? rule.meta.level,
-          message: r.message,
+          message: binding?.sensitive ? redact(r.message) : r.message,
           at: r.at,
           resource: r.resource ?? binding?.target.name ?? r.at.file,
         };
-        if (r.related && r.related.length > 0) finding.related = r.related;
+        if (r.related && r.related.length > 0) {
+          finding.related = binding?.sensitive ? r.related.map((x) => ({ ...x, message: redact(x.message) })) : r.related;
+        }
         // The same mistake reached through two bindings (a statement listing two principals) is one finding.
         const key = `${finding.ruleId}\u0000${finding.resource}\u0000${JSON.stringify(finding.at)}\u0000${finding.message}`;
         if (seen.has(key)) return;
@@ -44,6 +46,14 @@ export function lint(input: LintInput, settings: readonly RuleSetting[]): Findin
     if (rule.checkAll) rule.checkAll(input.bindings, ctx);
   }
   return findings;
+}
+
+/**
+ * Messages quote the values they are about as JSON strings; for a trust whose input marks values as
+ * sensitive (a plan's after_sensitive), every quoted value is withheld (reference/terraform-plan.md §8.7).
+ */
+function redact(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, '(sensitive value)');
 }
 
 const LEVEL_RANK: Record<Level, number> = { note: 0, warning: 1, error: 2 };

@@ -11,6 +11,7 @@
  */
 import type { JsonPath, Location, StaticCredential, Target, TrustBinding } from '../model/types.js';
 import { environmentOf } from '../knowledge/environments.js';
+import { normalizeIssuerHost } from '../knowledge/issuers.js';
 import { decodePolicyString } from './aws-iam-api.js';
 import { loadTrustPolicy } from './aws-policy.js';
 import type { LoadProblem, LoadResult } from './loader.js';
@@ -75,6 +76,9 @@ function referencedDocuments(view: PlanView, from: PlanResource, expression: Jso
 function documentFromConfig(view: PlanView, doc: PlanResource): PolicySource | { reason: string } {
   const config = doc.config;
   if (!config) return { reason: `${doc.address} is read only at apply and the plan has no configuration for it` };
+  for (const merged of ['source_policy_documents', 'override_policy_documents']) {
+    if (config.expressions[merged] !== undefined) return { reason: `${doc.address} merges other documents (${merged}) that are known only after apply` };
+  }
   const statements = config.expressions['statement'];
   if (!Array.isArray(statements)) return { reason: `${doc.address} is read only at apply and its statements are not literal (dynamic blocks or references)` };
   const paths = new Map<string, JsonPath>();
@@ -85,6 +89,9 @@ function documentFromConfig(view: PlanView, doc: PlanResource): PolicySource | {
     const s = statements[i];
     if (!isObject(s)) continue;
     const sp: JsonPath = ['statement', i];
+    for (const negative of ['not_principals', 'not_actions']) {
+      if (s[negative] !== undefined) return { reason: `${doc.address} uses ${negative}, which fedlint does not rebuild from configuration` };
+    }
     const statement: Record<string, Json> = { Effect: constant(s['effect']) ?? 'Allow' };
     record(['Statement', out.length], sp);
     const actions = constant(s['actions']);
@@ -193,8 +200,22 @@ function rolePolicy(view: PlanView, role: PlanResource): PolicySource | { proble
   return embeddedPolicy(doc, view.file, 'json') ?? documentFromConfig(view, doc);
 }
 
+/** OIDC providers of the plan by issuer host, with their client-ID lists (terraform-plan.md §6.1). */
+function oidcProviders(view: PlanView): Map<string, { values: string[]; at: Location }> {
+  const out = new Map<string, { values: string[]; at: Location }>();
+  for (const r of view.resources) {
+    if (r.mode !== 'managed' || r.type !== 'aws_iam_openid_connect_provider') continue;
+    const url = r.values['url'];
+    const list = r.values['client_id_list'];
+    if (typeof url !== 'string' || !Array.isArray(list) || isUnknown(r, ['client_id_list'])) continue;
+    out.set(normalizeIssuerHost(url), { values: list.filter((v): v is string => typeof v === 'string'), at: at(r, view.file, ['client_id_list']) });
+  }
+  return out;
+}
+
 export function lowerAwsPlan(view: PlanView): LoadResult {
   const file = view.file;
+  const providers = oidcProviders(view);
   const bindings: TrustBinding[] = [];
   const credentials: StaticCredential[] = [];
   const problems: LoadProblem[] = [];
@@ -224,7 +245,11 @@ export function lowerAwsPlan(view: PlanView): LoadResult {
       ...(tags ? { tags } : {}),
       source: 'terraform-plan',
     });
-    for (const b of result.bindings) if (policy.sensitive) b.sensitive = true;
+    for (const b of result.bindings) {
+      if (policy.sensitive) b.sensitive = true;
+      const provider = b.mechanism === 'oidc' && b.issuer.kind === 'exact' ? providers.get(b.issuer.host) : undefined;
+      if (provider) b.providerAudiences = provider;
+    }
     bindings.push(...result.bindings);
     problems.push(...result.problems);
   }

@@ -128,6 +128,11 @@ export interface TrustBinding {
   /** Tags of the target, used for environments. */
   tags?: Record<string, string>;
   /**
+   * The audiences the issuer's provider object itself accepts, when the input shows it (an AWS
+   * `aws_iam_openid_connect_provider`'s client_id_list: STS rejects tokens whose aud is not listed).
+   */
+  providerAudiences?: { values: string[]; at: Location };
+  /**
    * Some of the trust's values are marked sensitive in the input (a Terraform plan's after_sensitive):
    * findings about it must not quote them (reference/terraform-plan.md §8.7).
    */

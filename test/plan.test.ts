@@ -76,6 +76,12 @@ describe('plan view', () => {
     expect(view.resources[0]!.path).toEqual(['resource_changes', 2, 'change', 'after']);
   });
 
+  it('reads resource changes that Terraform deferred to a later plan', () => {
+    const rc = { address: 'aws_iam_role.later', mode: 'managed', type: 'aws_iam_role', name: 'later', change: { actions: ['create'], after: { name: 'later' } } };
+    const view = planView({ format_version: '1.2', resource_changes: [], deferred_changes: [{ reason: 'instance_count_unknown', resource_change: rc }] }, 'p.json');
+    expect(view.resources.map((r) => [r.address, r.path])).toEqual([['aws_iam_role.later', ['deferred_changes', 0, 'resource_change', 'change', 'after']]]);
+  });
+
   it('reads data sources from prior_state at any module depth, and state JSON from values', () => {
     const data = { address: 'module.a.module.b.data.aws_iam_policy_document.t', mode: 'data', type: 'aws_iam_policy_document', name: 't', values: { json: '{}' } };
     const view = planView(

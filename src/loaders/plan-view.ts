@@ -211,17 +211,21 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     if (c) resource.config = c;
     view.resources.push(resource);
   };
+  const addChange = (rc: Json, path: JsonPath): void => {
+    if (!isObject(rc) || !isObject(rc['change'])) return;
+    const change = rc['change'];
+    const actions = Array.isArray(change['actions']) ? change['actions'] : [];
+    // A resource on its way out no longer grants anything once applied (reference/terraform-plan.md §3).
+    if (actions.length > 0 && actions.every((a) => a === 'delete' || a === 'forget')) return;
+    if (typeof rc['deposed'] === 'string') return;
+    add(rc, change['after'], change['after_unknown'], change['after_sensitive'], [...path, 'change', 'after']);
+  };
   const changes = plan['resource_changes'];
-  if (Array.isArray(changes)) {
-    changes.forEach((rc, i) => {
-      if (!isObject(rc) || !isObject(rc['change'])) return;
-      const change = rc['change'];
-      const actions = Array.isArray(change['actions']) ? change['actions'] : [];
-      // A resource on its way out no longer grants anything once applied (reference/terraform-plan.md §3).
-      if (actions.length > 0 && actions.every((a) => a === 'delete' || a === 'forget')) return;
-      if (typeof rc['deposed'] === 'string') return;
-      add(rc, change['after'], change['after_unknown'], change['after_sensitive'], ['resource_changes', i, 'change', 'after']);
-    });
+  if (Array.isArray(changes)) changes.forEach((rc, i) => addChange(rc, ['resource_changes', i]));
+  // Changes Terraform deferred to a later plan (newer plans) still describe resources that will exist.
+  const deferred = plan['deferred_changes'];
+  if (Array.isArray(deferred)) {
+    deferred.forEach((d, i) => isObject(d) && addChange(d['resource_change'], ['deferred_changes', i, 'resource_change']));
   }
   const prior = plan['prior_state'];
   if (isObject(prior) && isObject(prior['values'])) {

@@ -143,6 +143,41 @@ describe('AWS resources of a plan', () => {
     expect(result.findings.filter((f) => f.level !== 'note')).toEqual([]);
   });
 
+  it('evaluates a trust known only after apply from the policy document it references, read at plan time', async () => {
+    const role = roleChange('module.ci.aws_iam_role.deploy', undefined);
+    const text = plan([{ ...role, module_address: 'module.ci' }], {
+      prior_state: {
+        values: {
+          root_module: {
+            child_modules: [
+              {
+                address: 'module.ci',
+                resources: [
+                  { address: 'module.ci.data.aws_iam_policy_document.trust', mode: 'data', type: 'aws_iam_policy_document', name: 'trust', values: { json: JSON.stringify(JSON.parse(trustText('repo:octo-org*')), null, 2) } },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      configuration: {
+        root_module: {
+          module_calls: {
+            ci: {
+              source: './ci',
+              module: { resources: [{ address: 'aws_iam_role.deploy', mode: 'managed', type: 'aws_iam_role', name: 'deploy', expressions: { assume_role_policy: { references: ['data.aws_iam_policy_document.trust.json', 'data.aws_iam_policy_document.trust'] } } }] },
+            },
+          },
+        },
+      },
+    });
+    const result = await lintText(text);
+    expect(result.errors).toEqual([]);
+    expect(result.findings.map((f) => [f.ruleId, f.level, f.resource, f.at.path[0], f.at.inner?.at(-1)])).toEqual([
+      ['subject-wildcard', 'error', 'module.ci.aws_iam_role.deploy', 'prior_state', `${GH}:sub`],
+    ]);
+  });
+
   it('reports a policy string that is not JSON as an input error and lints the rest', async () => {
     const result = await lintText(plan([roleChange('aws_iam_role.broken', '{"Statement": ['), roleChange('aws_iam_role.open', trustText())]));
     expect(result.errors.map((e) => `${e.line}:${e.column}: ${e.message}`)).toEqual([

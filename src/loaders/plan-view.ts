@@ -253,7 +253,25 @@ export function referenced(view: PlanView, from: PlanResource, reference: string
   const type = data ? parts[1] : parts[0];
   const name = (data ? parts[2] : parts[1])?.replace(/\[.*\]$/, '');
   if (!type || !name) return [];
-  return view.resources.filter((r) => r.module === from.module && r.type === type && r.name === name && (r.mode === 'data') === data);
+  return byName(view).get(`${from.module}\u0000${data ? 'data' : 'managed'}\u0000${type}\u0000${name}`) ?? [];
+}
+
+const indexes = new WeakMap<PlanView, Map<string, PlanResource[]>>();
+
+/** Resources by module instance, mode, type and name, built once per view: references resolve in constant time. */
+function byName(view: PlanView): Map<string, PlanResource[]> {
+  let index = indexes.get(view);
+  if (!index) {
+    index = new Map();
+    for (const r of view.resources) {
+      const key = `${r.module}\u0000${r.mode}\u0000${r.type}\u0000${r.name}`;
+      const list = index.get(key);
+      if (list) list.push(r);
+      else index.set(key, [r]);
+    }
+    indexes.set(view, index);
+  }
+  return index;
 }
 
 /** The references of one configuration expression (`{"references": [...]}`), or []. */

@@ -1,20 +1,22 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule, type RuleContext } from '../src/engine/rule.js';
 import { analyse, keyFor } from '../src/engine/analysis.js';
 import { isPin } from '../src/match/scope.js';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCES } from '../src/knowledge/azure.js';
+import type { TrustBinding } from '../src/model/types.js';
 
 export default defineRule({
   meta: {
     id: 'audience-missing',
     title: 'Federated trust does not pin the token audience',
     level: 'error',
-    providers: ['aws'],
+    providers: ['aws', 'azure'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-284'],
     defaults: {},
     docs: {
       description:
-        'The trust has no limit on the token audience (aud), or only a wildcard one. For Amazon Cognito identity pools the audience is the identity pool and its absence is an error; for AWS OIDC providers, whose client-ID list already checks aud, it is a note (defence in depth).',
+        'The trust has no limit on the token audience (aud), or only a wildcard one. For Amazon Cognito identity pools the audience is the identity pool and its absence is an error; for AWS OIDC providers, whose client-ID list already checks aud, it is a note (defence in depth). For an Entra federated identity credential, no audience or an audience other than Entra\'s token-exchange audience (`api://AzureADTokenExchange`, or its sovereign-cloud variant) is a warning.',
       why:
         'For Cognito, `cognito-identity.amazonaws.com:aud` is the only thing that ties the role to your identity pool: without it an identity from any pool in any AWS account can assume the role. For other OIDC providers the provider object\'s client-ID list limits audiences for every role that trusts it, so a per-role pin matters when the list holds an audience anyone can request (`https://github.com/OWNER`, `https://gitlab.com`).',
       fix:
@@ -22,7 +24,7 @@ export default defineRule({
       references: [
         'https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html',
         'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html',
-        'reference/aws.md §5.3, §8',
+        'reference/aws.md §5.3, §8; reference/azure.md §1, §2',
       ],
       examples: {
         bad: `{
@@ -50,6 +52,10 @@ export default defineRule({
     },
   },
   check(binding, ctx) {
+    if (binding.provider === 'azure') {
+      checkAzure(binding, ctx);
+      return;
+    }
     const a = analyse(binding);
     if (!a.profile || a.admitsNothing) return;
     // For accounts.google.com IAM maps aud to the service account (azp); the requested audience is oaud.
@@ -88,3 +94,44 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Entra federated credentials (reference/azure.md §1, §2): the credential's audiences must contain the
+ * token's aud. Entra's own token-exchange audience (`api://AzureADTokenExchange`, or its sovereign-cloud
+ * twin) is a value no other relying party asks for; any other audience lets a token minted for someone
+ * else be exchanged here, and a credential without an audience cannot be used at all.
+ */
+function checkAzure(binding: TrustBinding, ctx: RuleContext): void {
+  if (binding.undetermined || binding.mechanism !== 'oidc') return;
+  const tests = binding.claims['aud'] ?? [];
+  if (tests.some((c) => c.kind === 'unknown' || c.kind === 'cel')) return;
+  const pins = tests.filter(isPin);
+  const field = keyFor(binding, 'aud');
+  const values = pins.flatMap((p) => p.values.map((value, i) => ({ value, at: p.valueAt[i] ?? p.at })));
+  if (values.length === 0) {
+    ctx.report(binding, {
+      at: pins[0]?.at ?? binding.origin,
+      level: 'warning',
+      message: `${binding.target.name} has no ${field}: Entra requires one, so the credential cannot be used as written. Set ${field} to ["api://AzureADTokenExchange"].`,
+    });
+    return;
+  }
+  for (const { value, at } of values) {
+    if (ENTRA_TOKEN_EXCHANGE_AUDIENCES.includes(value)) continue;
+    const twin = ENTRA_TOKEN_EXCHANGE_AUDIENCES.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (twin) {
+      // Not a foreign audience, but a misspelling: the documented value is case-exact (azure.md §2).
+      ctx.report(binding, {
+        at,
+        level: 'warning',
+        message: `${field} of ${binding.target.name} is ${JSON.stringify(value)}, which differs from Entra's token-exchange audience ${JSON.stringify(twin)} only in letter case: tokens requested for ${JSON.stringify(twin)} may not match it. Write ${JSON.stringify(twin)}.`,
+      });
+      continue;
+    }
+    ctx.report(binding, {
+      at,
+      level: 'warning',
+      message: `${field} of ${binding.target.name} accepts ${JSON.stringify(value)}, not Entra's token-exchange audience: a token the issuer minted for another service with that audience can be exchanged for this identity. Use "api://AzureADTokenExchange".`,
+    });
+  }
+}

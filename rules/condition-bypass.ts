@@ -12,14 +12,14 @@ export default defineRule({
     id: 'condition-bypass',
     title: 'An operator makes a token limit vacuous or easy to satisfy',
     level: 'error',
-    providers: ['aws'],
+    providers: ['aws', 'gcp'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-697'],
     defaults: {},
     docs: {
       description:
-        'A limit on a token claim is written with an operator that makes it vacuous: `…IfExists` or `ForAllValues:` (true when the claim is absent), only negated operators on the subject or audience (everything not listed passes), or `ForAnyValue:` on a single-valued claim.',
+        'A limit on a token claim is written with an operator that makes it vacuous: `…IfExists` or `ForAllValues:` (true when the claim is absent), only negated operators on the subject or audience (everything not listed passes), or `ForAnyValue:` on a single-valued claim. In a GCP attribute_condition: only negated tests on an identity claim, or a comparison of a string claim with a number or bool (`assertion.project_id == 20` is never true, `!= 20` always true).',
       why:
         '`ForAllValues:StringEquals` on `sub` is true for a token without the claim; early GitHub documentation used it and many roles still carry it. `StringNotLike sub "repo:evil/*"` admits every other repository on the internet. `…IfExists` on a claim such as `environment` or `job_workflow_ref` lets every job that does not set it through.',
       fix:
@@ -36,6 +36,8 @@ export default defineRule({
     },
   },
   check(binding, ctx) {
+    // Flaws found while lowering a CEL condition (a type-confused comparison is always or never true).
+    for (const flaw of binding.conditionFlaws ?? []) ctx.report(binding, { at: flaw.at, level: 'error', message: flaw.message });
     const a = analyse(binding);
     if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') return;
     if (a.admitsNothing) return;
@@ -46,7 +48,7 @@ export default defineRule({
       const required = pinned || tests.some((t) => t.kind === 'presence' && t.present);
       const patterns = tests.filter((t): t is PatternConstraint => t.kind === 'patterns' && !t.fromDeny);
       for (const t of patterns) {
-        const finding = judge(t, claim, required, identity.has(claim), patterns);
+        const finding = binding.provider === 'gcp' ? judgeCel(t, required, identity.has(claim), patterns, binding.sensitive) : judge(t, claim, required, identity.has(claim), patterns);
         if (finding) ctx.report(binding, { at: t.at, level: finding.level, message: finding.message });
       }
     }
@@ -87,4 +89,34 @@ function judge(
     };
   }
   return undefined;
+}
+
+/**
+ * GCP attribute_condition tests (lowered from CEL by src/loaders/gcp-condition.ts): CEL has no IfExists or
+ * set operators, so the only vacuous shape left is an identity claim tested only by negations.
+ */
+function judgeCel(
+  t: PatternConstraint,
+  required: boolean,
+  isIdentity: boolean,
+  all: readonly Constraint[],
+  sensitive: boolean | undefined,
+): { level: 'error'; message: string } | undefined {
+  if (!t.negated || !isIdentity || required || !all.every((x) => x.kind !== 'patterns' || x.negated)) return undefined;
+  if (all.find((x) => x.kind === 'patterns') !== t) return undefined;
+  const written = sensitive ? `${t.key} ${t.operator} …` : celTest(t);
+  return {
+    level: 'error',
+    message: `${t.key} is limited only by \`${written}\`: every value not excluded passes, including tokens of any other repository or workload. Test ${t.key} positively (==, in [...]) against the values that may pass.`,
+  };
+}
+
+/** A lowered test written back as CEL, for messages. */
+function celTest(t: PatternConstraint): string {
+  const quoted = t.values.map((v) => `'${t.syntax === 'exact' ? v : v.replace(/^\*|\*$/g, '')}'`);
+  if (t.operator === '==' || t.operator === '!=') return `${t.key} ${t.operator} ${quoted[0] ?? "''"}`;
+  const op = t.operator.replace(/^!/, '');
+  if (op === 'in' || op === 'not in') return `${t.operator === 'not in' ? '!(' : ''}${t.key} in [${quoted.join(', ')}]${t.operator === 'not in' ? ')' : ''}`;
+  const arg = op === 'matches' ? '…' : (quoted[0] ?? "''");
+  return `${t.operator.startsWith('!') ? '!' : ''}${t.key}.${op}(${arg})`;
 }

@@ -11,7 +11,7 @@ export default defineRule({
     id: 'cross-environment-trust',
     title: 'One trust spans environments',
     level: 'error',
-    providers: ['aws'],
+    providers: ['aws', 'gcp', 'azure'],
     precision: 'high',
     securitySeverity: '8.0',
     tags: ['security', 'oidc', 'external/cwe/cwe-653'],

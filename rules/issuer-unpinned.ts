@@ -7,7 +7,7 @@ export default defineRule({
     id: 'issuer-unpinned',
     title: 'Token issuer is not pinned exactly',
     level: 'error',
-    providers: ['aws'],
+    providers: ['aws', 'gcp', 'azure'],
     precision: 'high',
     securitySeverity: '9.5',
     tags: ['security', 'oidc', 'external/cwe/cwe-346'],
@@ -51,6 +51,13 @@ export default defineRule({
     }
     if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') return;
     if (binding.issuer.kind !== 'exact') return;
+    if (binding.issuer.insecure && binding.mechanism === 'oidc') {
+      // OpenID Connect issuers are https URLs (OIDC Discovery §3; reference/azure.md §1 compares iss exactly).
+      ctx.report(binding, {
+        at: binding.issuer.at,
+        message: `The issuer ${JSON.stringify(binding.issuer.host)} of ${binding.target.name} is not an https URL: the signing keys fetched from it can be swapped by anyone on the network path, and a real issuer's tokens carry an https iss. Use the issuer's https URL, spelled exactly as its tokens' iss.`,
+      });
+    }
     for (const foreign of binding.foreignKeys) {
       if (foreign.sibling) continue;
       const c = foreign.constraint;

@@ -5,7 +5,7 @@ export default defineRule({
     id: 'static-credential',
     title: 'Long-lived keys beside federation',
     level: 'warning',
-    providers: ['aws'],
+    providers: ['aws', 'gcp', 'azure'],
     precision: 'high',
     securitySeverity: '5.5',
     tags: ['security', 'credentials', 'external/cwe/cwe-798'],

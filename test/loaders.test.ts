@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePolicyString } from '../src/loaders/aws-iam-api.js';
 import { loadTrustPolicy } from '../src/loaders/aws-policy.js';
-import { loadInput, type LoadedInput, type LoadOptions } from '../src/loaders/index.js';
+import { INPUT_FORMATS, loadInput, type LoadedInput, type LoadOptions } from '../src/loaders/index.js';
 import { decodeText, parseJson } from '../src/loaders/read.js';
 import type { Constraint, JsonPath, Location, TrustBinding } from '../src/model/types.js';
 
@@ -634,7 +634,7 @@ describe('IAM API output through loadInput', () => {
     expect(named.kind).toBeUndefined();
     expect(named.errors).toHaveLength(1);
     expect(named.errors[0]).toMatchObject({ file: 'tsconfig.json', line: 1, column: 1 });
-    expect(named.errors[0]!.message).toMatch(/^not a recognised input: expected one of terraform-plan, aws-get-role, /);
+    expect(named.errors[0]!.message).toBe(`not a recognised input: expected one of ${INPUT_FORMATS.join(', ')} (see --input-format)`);
     const walked = await loadFile({ compilerOptions: {} }, 'tsconfig.json', { explicit: false });
     expect(walked.errors).toEqual([]);
     expect(walked.bindings).toEqual([]);

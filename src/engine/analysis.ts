@@ -100,8 +100,16 @@ function guessGrammarOf(constraints: Constraint[]) {
   return undefined;
 }
 
-/** The condition-key prefix for this binding's issuer, as a trust policy spells it. */
+/**
+ * How the input names the test on a claim, for messages: an IAM condition key (`issuer:claim`), or for GCP
+ * and Azure the key the loader recorded as written (`assertion.repository_owner`, `subject`, `claims['sub']`).
+ */
 export function keyFor(binding: TrustBinding, claim: string): string {
+  if (binding.provider !== 'aws') {
+    for (const c of binding.claims[claim] ?? []) if (c.kind !== 'cel') return c.key;
+    if (binding.provider === 'azure') return claim === 'sub' ? 'subject' : claim === 'aud' ? 'audiences' : `claims['${claim}']`;
+    return `assertion.${claim}`;
+  }
   if (binding.mechanism === 'saml') return `SAML:${claim}`;
   return binding.issuer.kind === 'exact' ? `${binding.issuer.host}:${claim}` : claim;
 }

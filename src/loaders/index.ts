@@ -3,13 +3,15 @@
  */
 import type { InputError, StaticCredential, TrustBinding } from '../model/types.js';
 import { getRoleLoader, listAccessKeysLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
+import { azureFicLoader } from './azure-export.js';
+import { gcpIamPolicyLoader, gcpProviderLoader } from './gcp-export.js';
 import type { GcpFacts } from './gcp-trust.js';
 import type { LoadProblem, Loader } from './loader.js';
 import { parseJson, readText } from './read.js';
 import { terraformPlanLoader } from './terraform-plan.js';
 
 /** Most specific first: a get-role document also contains a policy. */
-export const JSON_LOADERS: readonly Loader[] = [terraformPlanLoader, getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
+export const JSON_LOADERS: readonly Loader[] = [terraformPlanLoader, azureFicLoader, gcpProviderLoader, gcpIamPolicyLoader, getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
 
 export const INPUT_FORMATS = JSON_LOADERS.map((l) => l.kind);
 

@@ -155,6 +155,8 @@ export interface TrustBinding {
     /** Every provider of the pool found in the run pins one unit (a subject-missing finding on a
      * pool-wide member is then a warning about providers added later, not an open door). */
     providersPinned?: boolean;
+    /** No enabled provider of the pool is among the inputs: what the member's attribute means is not known. */
+    providersUnseen?: boolean;
   };
   /**
    * Flaws found while lowering a condition written in a richer language than per-claim tests (a GCP CEL

@@ -65,6 +65,8 @@ export default defineRule({
     if (tests.some((c) => c.kind === 'unknown' || c.kind === 'cel')) return;
     // A vacuous test (IfExists, negated, ForAllValues) is condition-bypass's finding, not this one.
     if (pins.length === 0 && tests.some((c) => c.kind === 'patterns')) return;
+    // The plan shows the OIDC provider's client-ID list, which STS checks aud against: the audience is pinned there.
+    if (pins.length === 0 && !a.profile.audienceIsIdentity && binding.providerAudiences && binding.providerAudiences.values.length > 0) return;
     const level = a.profile.audienceIsIdentity ? 'error' : 'note';
     const key = keyFor(binding, claims[0]!);
     if (pins.length === 0) {

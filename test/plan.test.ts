@@ -140,7 +140,10 @@ describe('AWS resources of a plan', () => {
   it('says when a trust policy is known only after apply and cannot be rebuilt, and never guesses', async () => {
     const result = await lintText(plan([roleChange('aws_iam_role.deploy', undefined)]));
     expect(result.errors).toEqual([]);
-    expect(result.findings.filter((f) => f.level !== 'note')).toEqual([]);
+    expect(result.findings.map((f) => [f.ruleId, f.level, f.resource, f.at.path.at(-1)])).toEqual([
+      ['subject-missing', 'note', 'aws_iam_role.deploy', 'assume_role_policy'],
+    ]);
+    expect(result.findings[0]!.message).toMatch(/known only after apply/);
   });
 
   it('evaluates a trust known only after apply from the policy document it references, read at plan time', async () => {
@@ -176,6 +179,23 @@ describe('AWS resources of a plan', () => {
     expect(result.findings.map((f) => [f.ruleId, f.level, f.resource, f.at.path[0], f.at.inner?.at(-1)])).toEqual([
       ['subject-wildcard', 'error', 'module.ci.aws_iam_role.deploy', 'prior_state', `${GH}:sub`],
     ]);
+  });
+
+  it("reads the audience limit from the plan's OIDC provider client-ID list", async () => {
+    const doc = JSON.parse(trustText('repo:octo-org/octo-repo:ref:refs/heads/main'));
+    delete doc.Statement[0].Condition.StringEquals;
+    const role = roleChange('aws_iam_role.deploy', JSON.stringify(doc));
+    const provider = {
+      address: 'aws_iam_openid_connect_provider.github',
+      mode: 'managed',
+      type: 'aws_iam_openid_connect_provider',
+      name: 'github',
+      change: { actions: ['no-op'], after: { url: `https://${GH}`, client_id_list: ['sts.amazonaws.com'] }, after_unknown: {} },
+    };
+    const alone = await lintText(plan([role]));
+    expect(alone.findings.map((f) => [f.ruleId, f.level])).toEqual([['audience-missing', 'note']]);
+    const withProvider = await lintText(plan([role, provider]));
+    expect(withProvider.findings).toEqual([]);
   });
 
   it('reports a policy string that is not JSON as an input error and lints the rest', async () => {

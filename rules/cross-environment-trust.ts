@@ -105,23 +105,25 @@ export default defineRule({
         });
       }
     }
-    const reported = new Set<string>();
+    // Every other target that trusts the same subject, by entry: one finding per place, naming them all.
+    const sharing = new Map<Entry, Entry[]>();
     const report = (mine: Entry, other: Entry): void => {
-      const id = `${mine.binding.target.name}\u0000${other.binding.target.name}\u0000${mine.value}`;
-      if (reported.has(id) || mine.binding.target.name === other.binding.target.name) return;
+      if (mine.binding.target.name === other.binding.target.name) return;
       if (mine.binding.target.environment === other.binding.target.environment) return;
-      reported.add(id);
-      ctx.report(mine.binding, {
-        at: mine.at,
-        message: `Subject ${JSON.stringify(mine.value)} is trusted by ${mine.binding.target.name} (${mine.binding.target.environment}) and also by ${other.binding.target.name} (${other.binding.target.environment}): one workflow can reach both environments. Use a distinct subject per environment.`,
-        related: [{ at: other.at, message: `also trusted by ${other.binding.target.name}` }],
-      });
+      let list = sharing.get(mine);
+      if (!list) sharing.set(mine, (list = []));
+      // A few names make the point; the cap keeps a subject shared by thousands of targets linear.
+      if (list.length <= MAX_NAMED && !list.some((o) => o.binding.target.name === other.binding.target.name)) list.push(other);
     };
     for (const group of exact.values()) {
       if (group.length < 2) continue;
       for (const mine of group) {
-        const other = group.find((o) => o.binding.target.environment !== mine.binding.target.environment);
-        if (other) report(mine, other);
+        let named = 0;
+        for (const other of group) {
+          if (other.binding.target.environment === mine.binding.target.environment) continue;
+          report(mine, other);
+          if (++named > MAX_NAMED) break;
+        }
       }
     }
     // Wildcard patterns against exact subjects and each other, bucketed by issuer.
@@ -157,8 +159,20 @@ export default defineRule({
         }
       }
     }
+    for (const [mine, others] of sharing) {
+      const named = others.slice(0, MAX_NAMED).map((o) => `${o.binding.target.name} (${o.binding.target.environment})`);
+      const more = others.length > MAX_NAMED ? ' and others' : '';
+      ctx.report(mine.binding, {
+        at: mine.at,
+        message: `Subject ${JSON.stringify(mine.value)} is trusted by ${mine.binding.target.name} (${mine.binding.target.environment}) and also by ${named.join(', ')}${more}: one workflow can reach ${others.length > 1 ? 'several' : 'both'} environments. Use a distinct subject per environment.`,
+        related: others.slice(0, MAX_NAMED).map((o) => ({ at: o.at, message: `also trusted by ${o.binding.target.name}` })),
+      });
+    }
   },
 });
+
+/** How many other targets a shared-subject finding names. */
+const MAX_NAMED = 3;
 
 /** Values of an `environment` claim test (GitHub's STS key `…:environment`). */
 function environmentClaimValues(binding: TrustBinding): Array<{ name: string; at: Location }> {

@@ -167,7 +167,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = new Command();
   program
     .name('fedlint')
-    .description('Lint workload-identity-federation trust: AWS IAM role trust policies and exports.')
+    .description('Lint workload-identity-federation trust: AWS roles, GCP workload identity pools and Azure federated credentials, from exports and Terraform plans.')
     .version(VERSION, '-V, --version')
     .argument('[paths...]', 'files and directories to lint', [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))

@@ -119,6 +119,9 @@ export const githubSubject: SubjectGrammar = {
     'evil:repository_id:1:ref:refs/heads/main',
     '1:repository_id:2:ref:refs/heads/main',
     '2:ref:refs/heads/main',
+    // Around an unanchored fragment (`*octo-org*`): another owner's repository named after it.
+    'repo:evil/',
+    ':ref:refs/heads/main',
   ],
 };
 

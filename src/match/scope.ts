@@ -108,7 +108,10 @@ export function analyseClaim(constraints: readonly Constraint[], grammar: Subjec
   let seen = 0;
   const rank: Record<Breadth, number> = { pinned: 0, 'tenant-wide': 1, open: 2 };
   const widen = (breadth: Breadth, w: Witness): void => {
-    if (rank[breadth] > rank[result.breadth]) {
+    // At equal breadth the shorter witness reads better (`repo:evil/octo-org:…` rather than a subject
+    // repeated inside itself), so it replaces a longer one.
+    const shorter = rank[breadth] === rank[result.breadth] && result.witness !== undefined && w.value.length < result.witness.value.length;
+    if (rank[breadth] > rank[result.breadth] || shorter) {
       result.breadth = breadth;
       result.witness = w;
     }

@@ -8,9 +8,7 @@ import type { JsonPath, Location, StaticCredential, Target } from '../model/type
 import { environmentOf } from '../knowledge/environments.js';
 import { loadTrustPolicy, looksLikePolicy, type PolicyProblem } from './aws-policy.js';
 import type { LoadResult, Loader } from './loader.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 function isRole(value: Json): value is Record<string, Json> {
   return isObject(value) && 'AssumeRolePolicyDocument' in value;

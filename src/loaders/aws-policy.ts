@@ -7,6 +7,7 @@
 import type { Constraint, IssuerRef, JsonPath, Location, Target, TrustBinding } from '../model/types.js';
 import { normalizeIssuerHost } from '../knowledge/issuers.js';
 import { globMatch } from '../match/glob.js';
+import { isObject, type Json } from './json.js';
 
 export interface PolicyContext {
   file: string;
@@ -27,10 +28,6 @@ export interface PolicyLoadResult {
   bindings: TrustBinding[];
   problems: PolicyProblem[];
 }
-
-type Json = unknown;
-
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A trust policy is an object with a Statement (object or array). */
 export function looksLikePolicy(value: Json): value is Record<string, Json> {

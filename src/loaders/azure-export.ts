@@ -24,9 +24,7 @@ import {
   type Field,
 } from './azure-trust.js';
 import type { LoadResult, Loader } from './loader.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 const FIC_TYPE = /^microsoft\.managedidentity\/userassignedidentities\/federatedidentitycredentials$/i;
 

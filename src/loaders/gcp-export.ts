@@ -23,9 +23,7 @@ import {
   type GcpProviderKind,
 } from './gcp-trust.js';
 import type { LoadProblem, Loader, LoadResult } from './loader.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 const PROVIDER_NAME = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
 const KINDS = ['oidc', 'aws', 'saml', 'x509'] as const;

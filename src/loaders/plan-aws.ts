@@ -16,9 +16,7 @@ import { decodePolicyString } from './aws-iam-api.js';
 import { loadTrustPolicy } from './aws-policy.js';
 import type { LoadProblem, LoadResult } from './loader.js';
 import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 function stringMap(value: Json): Record<string, string> | undefined {
   if (!isObject(value)) return undefined;

@@ -26,9 +26,7 @@ import {
 } from './azure-trust.js';
 import type { LoadProblem, LoadResult } from './loader.js';
 import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 const CLASSIC = 'azuread_application_federated_identity_credential';
 const FLEXIBLE = 'azuread_application_flexible_federated_identity_credential';

@@ -16,9 +16,7 @@ import { conditionFact, membersOfPolicy, providerEnvironment } from './gcp-expor
 import { isImpersonationRole, oidcIssuer, parseMember, samlIssuer, type GcpFacts, type GcpMemberFact, type GcpPoolRef, type GcpProviderFact } from './gcp-trust.js';
 import type { LoadProblem } from './loader.js';
 import { at, isSensitive, isUnknown, referenced, referencesOf, stringAttr, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 const IAM_RESOURCE = /^google_(.+)_iam_(member|binding|policy)$/;
 const PROVIDER_NAME = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;

@@ -5,9 +5,7 @@
  * plan-gcp.ts, plan-azure.ts) works on this view and never on the raw plan shape.
  */
 import type { JsonPath, Location } from '../model/types.js';
-
-type Json = unknown;
-const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, type Json } from './json.js';
 
 export interface PlanResource {
   /** Full instance address: `module.ci.aws_iam_role.deploy["prod"]`. */

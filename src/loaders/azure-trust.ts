@@ -220,14 +220,6 @@ export function environmentFromHints(hints: readonly EnvironmentHint[]): Environ
   return undefined;
 }
 
-/** A string map (tags), ignoring non-string values. */
-export function stringMap(value: unknown): Record<string, string> | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
 /**
  * The parts of an ARM id of a user-assigned identity or one of its credentials:
  * `/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME[/federatedIdentityCredentials/CRED]`.

@@ -16,14 +16,7 @@ import { decodePolicyString } from './aws-iam-api.js';
 import { loadTrustPolicy } from './aws-policy.js';
 import type { LoadProblem, LoadResult } from './loader.js';
 import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-import { isObject, type Json } from './json.js';
-
-function stringMap(value: Json): Record<string, string> | undefined {
-  if (!isObject(value)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
+import { isObject, stringMap, type Json } from './json.js';
 
 function roleTarget(role: PlanResource, file: string): { target: Target; tags?: Record<string, string> } {
   const name = typeof role.values['name'] === 'string' ? role.values['name'] : undefined;

@@ -18,7 +18,6 @@ import {
   environmentFromHints,
   lowerCredential,
   parseIdentityId,
-  stringMap,
   type AudienceValue,
   type CredentialInput,
   type EnvironmentHint,
@@ -26,7 +25,7 @@ import {
 } from './azure-trust.js';
 import type { LoadProblem, LoadResult } from './loader.js';
 import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-import { isObject, type Json } from './json.js';
+import { isObject, stringMap, type Json } from './json.js';
 
 const CLASSIC = 'azuread_application_federated_identity_credential';
 const FLEXIBLE = 'azuread_application_flexible_federated_identity_credential';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateCel, parseCel } from '../src/match/cel.js';
-import { allAdmit, type Verdict } from '../src/match/iam.js';
+import { anyAlternativeAdmits, type Verdict } from '../src/match/iam.js';
 import { gcpProviderLoader } from '../src/loaders/gcp-export.js';
 import { assembleGcp } from '../src/loaders/gcp-trust.js';
 import { lowerCondition, loweredAdmits } from '../src/loaders/gcp-condition.js';
@@ -78,23 +78,10 @@ function providerExport(condition: string): string {
 
 /** Whether the provider bindings of an export admit a token: OR over bindings of AND over claim tests (aud aside). */
 function bindingsAdmit(bindings: readonly TrustBinding[], claims: Record<string, string>): Verdict {
-  let unknown = false;
-  for (const b of bindings) {
-    if (b.foreignKeys.length > 0) continue;
-    let verdict: Verdict = true;
-    for (const [claim, tests] of Object.entries(b.claims)) {
-      if (claim === 'aud') continue;
-      const v = allAdmit(tests, claims[claim]);
-      if (v === false) {
-        verdict = false;
-        break;
-      }
-      if (v === 'unknown') verdict = 'unknown';
-    }
-    if (verdict === true) return true;
-    if (verdict === 'unknown') unknown = true;
-  }
-  return unknown ? 'unknown' : false;
+  const alternatives = bindings
+    .filter((b) => b.foreignKeys.length === 0)
+    .map((b) => Object.fromEntries(Object.entries(b.claims).filter(([claim]) => claim !== 'aud')));
+  return anyAlternativeAdmits(alternatives, claims);
 }
 
 describe('github-gcp vectors: match / no-match', () => {

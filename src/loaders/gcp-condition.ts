@@ -30,7 +30,7 @@
  */
 import type { Constraint, Location } from '../model/types.js';
 import { evaluateCel, parseCel, printCel, type CelAst, type CelLiteral } from '../match/cel.js';
-import { allAdmit, type ClaimValue, type Verdict } from '../match/iam.js';
+import { anyAlternativeAdmits, type ClaimValue, type Verdict } from '../match/iam.js';
 
 /** More alternatives than this after expansion and the condition is not judged (see the module comment). */
 export const MAX_DISJUNCTS = 32;
@@ -597,22 +597,10 @@ export function lowerCondition(options: LowerOptions): LoweredCondition {
  * depends on a test fedlint cannot evaluate. Used to check the lowering against the CEL evaluator.
  */
 export function loweredAdmits(lowered: LoweredCondition, token: Record<string, ClaimValue>): Verdict {
-  let unknown = false;
-  for (const d of lowered.disjuncts) {
-    if (d.never.length > 0) continue;
-    let verdict: Verdict = true;
-    for (const [claim, tests] of Object.entries(d.claims)) {
-      const v = allAdmit(tests, token[claim]);
-      if (v === false) {
-        verdict = false;
-        break;
-      }
-      if (v === 'unknown') verdict = 'unknown';
-    }
-    if (verdict === true) return true;
-    if (verdict === 'unknown') unknown = true;
-  }
-  return unknown ? 'unknown' : false;
+  return anyAlternativeAdmits(
+    lowered.disjuncts.filter((d) => d.never.length === 0).map((d) => d.claims),
+    token,
+  );
 }
 
 /** The mapping of a provider, parsed from a JSON object of strings. */

@@ -44,6 +44,31 @@ export function constraintAdmits(constraint: Constraint, value: ClaimValue): Ver
   }
 }
 
+/**
+ * Whether a token passes any of several alternatives, each an AND of tests by claim (IAM statements, the
+ * disjuncts of a GCP condition); 'unknown' when the answer depends on a test that cannot be evaluated.
+ */
+export function anyAlternativeAdmits(
+  alternatives: Iterable<Readonly<Record<string, readonly Constraint[]>>>,
+  token: Readonly<Record<string, ClaimValue>>,
+): Verdict {
+  let unknown = false;
+  for (const claims of alternatives) {
+    let verdict: Verdict = true;
+    for (const [claim, tests] of Object.entries(claims)) {
+      const v = allAdmit(tests, token[claim]);
+      if (v === false) {
+        verdict = false;
+        break;
+      }
+      if (v === 'unknown') verdict = 'unknown';
+    }
+    if (verdict === true) return true;
+    if (verdict === 'unknown') unknown = true;
+  }
+  return unknown ? 'unknown' : false;
+}
+
 /** AND of several tests on one claim; 'unknown' when the answer depends on a test that cannot be evaluated. */
 export function allAdmit(constraints: readonly Constraint[], value: ClaimValue): Verdict {
   let unknown = false;

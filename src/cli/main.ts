@@ -86,6 +86,7 @@ export async function analysePaths(
   const resolvers = new Map<string, PositionResolver>();
   const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i.text!]));
   const resolve = (at: Location): ResolvedRange => {
+    if (at.range) return at.range;
     let r = resolvers.get(at.file);
     if (!r) {
       const text = texts.get(at.file);

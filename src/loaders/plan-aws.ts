@@ -47,7 +47,10 @@ function embeddedPolicy(resource: PlanResource, file: string, attribute: string)
   if (!decoded.ok) return { problem: `${attribute} of ${resource.address} is not a JSON policy document`, at: stringAt };
   const locate = decoded.urlEncoded
     ? () => stringAt
-    : (path: JsonPath, key?: boolean): Location => (key ? { ...stringAt, inner: path, key } : { ...stringAt, inner: path });
+    : (path: JsonPath, key?: boolean): Location => {
+        const loc = at(resource, file, [attribute], path);
+        return key ? { ...loc, key } : loc;
+      };
   return { doc: decoded.value, locate, sensitive: isSensitive(resource, [attribute]) };
 }
 

@@ -350,8 +350,7 @@ function iamMembers(view: PlanView, r: PlanResource, family: string, form: strin
       return out;
     }
     if (!isObject(doc)) return out;
-    const base = at(r, file, ['policy_data']);
-    return membersOfPolicy(doc, (inner) => ({ ...base, inner }), targetFor, 'terraform-plan', isSensitive(r, ['policy_data']));
+    return membersOfPolicy(doc, (inner) => at(r, file, ['policy_data'], inner), targetFor, 'terraform-plan', isSensitive(r, ['policy_data']));
   }
   if (policy !== 'unknown') return out;
   // policy_data known only after apply: read the members from the data.google_iam_policy it is built from.

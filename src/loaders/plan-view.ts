@@ -25,6 +25,12 @@ export interface PlanResource {
   path: JsonPath;
   /** The configuration block behind the instance (expressions as in terraform-plan.md §5), when the plan has one. */
   config?: { expressions: Record<string, Json>; path: JsonPath };
+  /**
+   * Where an attribute's value (and, for a JSON document held in a string attribute, a path inside that
+   * document) is written, when the resource does not come from a JSON file (Terraform source): overrides
+   * the JSON-path locations `at()` builds.
+   */
+  locate?: (attribute: JsonPath, inner?: JsonPath) => Location;
 }
 
 export interface PlanView {
@@ -36,6 +42,7 @@ export interface PlanView {
 
 /** Where a value of a resource sits in the plan file. */
 export function at(resource: PlanResource, file: string, attribute: JsonPath, inner?: JsonPath): Location {
+  if (resource.locate) return resource.locate(attribute, inner);
   const loc: Location = { file, path: [...resource.path, ...attribute] };
   if (inner) loc.inner = inner;
   return loc;

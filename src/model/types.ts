@@ -24,6 +24,11 @@ export interface Location {
   inner?: JsonPath;
   /** Point at the property key rather than its value (for "this key is missing its sibling" findings). */
   key?: boolean;
+  /**
+   * The range, when the input is not JSON and the loader knows it already (Terraform source: the
+   * tree-sitter node of the value). `path` then names the value for fingerprints only.
+   */
+  range?: ResolvedRange;
 }
 
 export interface ResolvedRange {

@@ -1,6 +1,8 @@
 /**
- * Turn the paths a user gave into the files to lint: files as named (any extension: the kind is
- * sniffed from content), directories walked for JSON, skipping dependency and tool folders.
+ * Turn the paths a user gave into the inputs to lint: files as named (any extension: the kind is
+ * sniffed from content), directories walked for JSON, skipping dependency and tool folders; and the
+ * Terraform modules among them (every directory holding `.tf` files; a named `.tf` file stands for its
+ * directory, since a module is the unit Terraform evaluates).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,8 +25,28 @@ export function displayPath(absolute: string, cwd: string): string {
   return shown.split(path.sep).join('/');
 }
 
-export async function discover(paths: readonly string[], cwd: string): Promise<{ files: DiscoveredFile[]; errors: InputError[] }> {
+export interface DiscoveredModule {
+  /** Absolute path of the directory. */
+  absolute: string;
+  display: string;
+}
+
+export interface Discovery {
+  files: DiscoveredFile[];
+  /** Directories holding Terraform source, sorted by display path. */
+  modules: DiscoveredModule[];
+  errors: InputError[];
+}
+
+const byDisplay = <T extends { display: string }>(a: T, b: T): number => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0);
+
+export async function discover(paths: readonly string[], cwd: string): Promise<Discovery> {
   const files = new Map<string, DiscoveredFile>();
+  const modules = new Map<string, DiscoveredModule>();
+  const addModule = (dir: string): void => {
+    // The working directory itself is "." (its files then display as `main.tf`, not under its own name).
+    if (!modules.has(dir)) modules.set(dir, { absolute: dir, display: path.relative(cwd, dir) === '' ? '.' : displayPath(dir, cwd) });
+  };
   const errors: InputError[] = [];
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
@@ -37,7 +59,7 @@ export async function discover(paths: readonly string[], cwd: string): Promise<{
       continue;
     }
     if (info.isDirectory()) {
-      const found = await fg('**/*.json', {
+      const found = await fg(['**/*.json', '**/*.tf'], {
         cwd: absolute,
         ignore: IGNORED_DIRECTORIES,
         onlyFiles: true,
@@ -48,13 +70,15 @@ export async function discover(paths: readonly string[], cwd: string): Promise<{
       });
       for (const f of found) {
         const abs = path.normalize(f);
-        if (!files.has(abs)) files.set(abs, { absolute: abs, display: displayPath(abs, cwd), explicit: false });
+        if (abs.endsWith('.tf')) addModule(path.dirname(abs));
+        else if (!files.has(abs)) files.set(abs, { absolute: abs, display: displayPath(abs, cwd), explicit: false });
       }
+    } else if (absolute.endsWith('.tf')) {
+      addModule(path.dirname(absolute));
     } else {
       files.set(absolute, { absolute, display: displayPath(absolute, cwd), explicit: true });
     }
   }
   // Sorted so that output does not depend on the file system's order.
-  const sorted = [...files.values()].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
-  return { files: sorted, errors };
+  return { files: [...files.values()].sort(byDisplay), modules: [...modules.values()].sort(byDisplay), errors };
 }

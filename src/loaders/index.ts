@@ -1,7 +1,7 @@
 /**
  * Detect an input's kind by content (never by extension) and load it.
  */
-import type { InputError, StaticCredential, TrustBinding } from '../model/types.js';
+import type { InputError, JsonPath, StaticCredential, TrustBinding } from '../model/types.js';
 import { getRoleLoader, listAccessKeysLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
 import { azureFicLoader } from './azure-export.js';
 import { gcpIamPolicyLoader, gcpProviderLoader } from './gcp-export.js';
@@ -27,6 +27,7 @@ export interface LoadedInput {
   credentials: StaticCredential[];
   problems: LoadProblem[];
   gcp?: GcpFacts;
+  addresses?: Array<{ path: JsonPath; address: string }>;
   /** Errors that need no position resolution (unreadable, unparsable). */
   errors: InputError[];
 }
@@ -75,5 +76,6 @@ export async function loadInput(file: string, displayName: string, options: Load
   out.credentials = result.credentials ?? [];
   out.problems = result.problems;
   if (result.gcp) out.gcp = result.gcp;
+  if (result.addresses) out.addresses = result.addresses;
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Location, StaticCredential, TrustBinding } from '../model/types.js';
+import type { JsonPath, Location, StaticCredential, TrustBinding } from '../model/types.js';
 import type { GcpFacts } from './gcp-trust.js';
 
 export interface LoadProblem {
@@ -17,6 +17,8 @@ export interface LoadResult {
    * because a member names a pool whose providers may sit in another file (see assembleGcp).
    */
   gcp?: GcpFacts;
+  /** Terraform plans: where each resource instance's values sit, to place findings on its source block. */
+  addresses?: Array<{ path: JsonPath; address: string }>;
 }
 
 /** One input format: recognise it by content, then lower it into TrustBindings. */

@@ -30,6 +30,12 @@ export const textReporter: Reporter = (data, { color }) => {
     }
     lines.push('');
   }
+  const unresolved = data.unresolved ?? [];
+  if (unresolved.length > 0) {
+    lines.push(c.dim('Left unresolved (fedlint judges nothing from these values):'));
+    for (const u of unresolved) lines.push(`  ${stripControl(u.file)}:${u.line}:${u.column}: ${c.blue('note')} ${stripControl(u.message)}`);
+    lines.push('');
+  }
   for (const e of data.errors) {
     lines.push(`${stripControl(e.file)}:${e.line}:${e.column}: ${c.red('error')} ${stripControl(e.message)}`);
   }

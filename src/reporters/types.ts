@@ -15,6 +15,11 @@ export interface ReportData {
   findings: readonly ReportedFinding[];
   errors: readonly InputError[];
   filesLinted: number;
+  /**
+   * Values of Terraform source that could not be resolved statically (remote modules, variables without a
+   * value, data sources that read the cloud): no finding is guessed from them; the text report lists them.
+   */
+  unresolved?: readonly InputError[];
 }
 
 export type Reporter = (data: ReportData, options: { color: boolean }) => string;

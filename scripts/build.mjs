@@ -15,6 +15,9 @@ await build({
   // The AWS SDK's ESM entry points need module first (design.md §3).
   mainFields: ['module', 'main'],
   define: { __FEDLINT_VERSION__: JSON.stringify(pkg.version) },
+  // web-tree-sitter (Emscripten output) is loaded from node_modules at run time, only when .tf inputs
+  // exist; it and the HCL grammar find their .wasm files through require.resolve (src/loaders/hcl/parse.ts).
+  external: ['web-tree-sitter'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __fedlintCreateRequire } from 'node:module'; const require = __fedlintCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -375,6 +375,7 @@ describe('commands', () => {
     expect(onlyReport.findings.map((f) => `${f.file}:${f.line}:${f.column}`)).toEqual([
       'fixtures/session-ttl-excessive/bad/list-roles.json:35:29',
       'fixtures/session-ttl-excessive/bad/plan-aws-twelve-hours.json:50:35',
+      'fixtures/session-ttl-excessive/bad/tf-session/main.tf:13:26',
       'fixtures/session-ttl-excessive/bad/twelve-hours.json:8:27',
     ]);
     expect(only.code).toBe(0); // warnings only, default fail level error

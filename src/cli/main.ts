@@ -2,10 +2,11 @@
  * The command line: the only module that touches process, the console and the file system for output.
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RULES } from '../../rules/index.js';
-import { discover } from '../discover/index.js';
+import { discover, displayPath } from '../discover/index.js';
 import { explainText } from '../engine/docs.js';
 import { atOrAbove, lint, type RuleSetting } from '../engine/lint.js';
 import type { AnyRule } from '../engine/rule.js';
@@ -60,6 +61,8 @@ interface LintOptions {
   disable: string[];
   color?: boolean;
   config?: string;
+  varFile: string[];
+  sourceRoot?: string;
 }
 
 export interface Analysis {
@@ -67,14 +70,33 @@ export interface Analysis {
   errors: InputError[];
   inputs: LoadedInput[];
   rules: AnyRule[];
+  /** Terraform source values left unknown, with their positions. */
+  unresolved: InputError[];
+  /** How many files were read: JSON inputs of a known kind, and every file of the Terraform modules. */
+  filesLinted: number;
+}
+
+/** `module.a["x"].aws_iam_role.r[0]` → `module.a.aws_iam_role.r`: the configuration address of an instance. */
+function configAddress(address: string): string {
+  return address.replace(/\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]/g, '');
+}
+
+/** The resource instance whose values hold `path`: the longest resource path that is a prefix of it. */
+function addressAt(addresses: ReadonlyArray<{ path: readonly unknown[]; address: string }>, path: readonly unknown[]): string | undefined {
+  let best: { path: readonly unknown[]; address: string } | undefined;
+  for (const a of addresses) {
+    if (a.path.length > path.length || (best && best.path.length >= a.path.length)) continue;
+    if (a.path.every((step, i) => step === path[i])) best = a;
+  }
+  return best?.address;
 }
 
 /** Discover, load, lint and resolve positions: everything but rendering. */
 export async function analysePaths(
   paths: readonly string[],
-  opts: { rules: AnyRule[]; inputFormat?: string | undefined; cwd: string },
+  opts: { rules: AnyRule[]; inputFormat?: string | undefined; cwd: string; varFiles?: readonly string[]; sourceRoot?: string | undefined },
 ): Promise<Analysis> {
-  const { files, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
+  const { files, modules, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
   const inputs: LoadedInput[] = [];
   // Files are read with bounded parallelism; results keep the sorted discovery order.
   const CONCURRENCY = 16;
@@ -82,6 +104,20 @@ export async function analysePaths(
   for (let i = 0; i < files.length; i += CONCURRENCY) {
     const batch = files.slice(i, i + CONCURRENCY);
     inputs.push(...(await Promise.all(batch.map((f) => loadInput(f.absolute, f.display, loadOptions(f.explicit))))));
+  }
+  // Terraform source: the HCL engine (and web-tree-sitter) is loaded only when there are .tf files.
+  let unresolvedAt: Array<{ at: Location; message: string }> = [];
+  let moduleFiles = 0;
+  if (modules.length > 0) {
+    const { loadSources } = await import('../loaders/terraform-source.js');
+    const varFiles = (opts.varFiles ?? []).map((f) => path.resolve(opts.cwd, f));
+    const sources = await loadSources(modules, { varFiles, cwd: opts.cwd });
+    // A JSON file a module reads with file() is linted as part of the module, not a second time on its own.
+    const read = new Set(sources.filesRead);
+    for (let i = inputs.length - 1; i >= 0; i--) if (read.has(inputs[i]!.file)) inputs.splice(i, 1);
+    inputs.push(...sources.inputs);
+    unresolvedAt = sources.unresolved;
+    moduleFiles = sources.filesRead.length;
   }
   const resolvers = new Map<string, PositionResolver>();
   const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i.text!]));
@@ -106,10 +142,13 @@ export async function analysePaths(
   }
   const settings: RuleSetting[] = opts.rules.map((rule) => ({ rule, options: { ...rule.meta.defaults } }));
   const lintInput = { bindings: [...inputs.flatMap((i) => i.bindings), ...gcp.bindings], credentials: inputs.flatMap((i) => i.credentials) };
-  const findings: ReportedFinding[] = lint(lintInput, settings).map((f) => ({
+  const linted = lint(lintInput, settings);
+  const fingerprints = new Map(linted.map((f) => [f, fingerprint(f)]));
+  await placeOnSource(linted, inputs, files, opts);
+  const findings: ReportedFinding[] = linted.map((f) => ({
     ...f,
     range: resolve(f.at),
-    fingerprint: fingerprint(f),
+    fingerprint: fingerprints.get(f)!,
     relatedRanges: (f.related ?? []).map((r) => ({ file: r.at.file, range: resolve(r.at), message: r.message })),
   }));
   findings.sort(
@@ -122,19 +161,77 @@ export async function analysePaths(
       cmp(a.message, b.message),
   );
   errors.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message));
-  return { findings, errors, inputs, rules: opts.rules };
+  const unresolved = unresolvedAt
+    .map((u) => {
+      const range = resolve(u.at);
+      return { file: u.at.file, line: range.startLine, column: range.startColumn, message: u.message };
+    })
+    .sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message));
+  const filesLinted = inputs.filter((i) => i.kind !== undefined && i.kind !== 'terraform-hcl').length + moduleFiles;
+  return { findings, errors, inputs, rules: opts.rules, unresolved, filesLinted };
+}
+
+/**
+ * Plan + source: a finding in a Terraform plan is placed on the `.tf` block of its resource when the module's
+ * source is known (`--source-root`, or the plan's own folder when it holds .tf files), so code scanning shows
+ * it where a reviewer edits; the place in the plan stays as a related location. The fingerprint is kept.
+ */
+async function placeOnSource(
+  findings: Finding[],
+  inputs: readonly LoadedInput[],
+  files: ReadonlyArray<{ absolute: string; display: string }>,
+  opts: { cwd: string; sourceRoot?: string | undefined },
+): Promise<void> {
+  const plans = inputs.filter((i) => i.kind === 'terraform-plan' && i.addresses);
+  if (plans.length === 0 || findings.length === 0) return;
+  const { sourceBlocks } = await import('../loaders/terraform-source.js');
+  for (const plan of plans) {
+    const absolute = files.find((f) => f.display === plan.file)?.absolute;
+    const dir = opts.sourceRoot ? path.resolve(opts.cwd, opts.sourceRoot) : absolute ? path.dirname(absolute) : undefined;
+    if (!dir || !(await holdsTerraform(dir))) continue;
+    const blocks = await sourceBlocks({ absolute: dir, display: displayPath(dir, opts.cwd) });
+    for (const f of findings) {
+      if (f.at.file !== plan.file) continue;
+      const address = addressAt(plan.addresses!, f.at.path);
+      const block = address ? blocks.get(configAddress(address)) : undefined;
+      if (!block) continue;
+      f.related = [{ at: f.at, message: `in the plan: ${address}` }, ...(f.related ?? [])];
+      f.at = block;
+    }
+  }
+}
+
+async function holdsTerraform(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).some((name) => name.endsWith('.tf'));
+  } catch {
+    return false;
+  }
 }
 
 async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<number> {
   const rules = selectRules(opts.rule, opts.disable);
-  const { findings, errors, inputs } = await analysePaths(paths, { rules, inputFormat: opts.inputFormat, cwd: io.cwd });
+  for (const file of opts.varFile) {
+    if (!(await exists(path.resolve(io.cwd, file)))) throw new UsageError(`--var-file ${file}: no such file`);
+  }
+  if (opts.sourceRoot && !(await holdsTerraform(path.resolve(io.cwd, opts.sourceRoot)))) {
+    throw new UsageError(`--source-root ${opts.sourceRoot}: not a directory holding .tf files`);
+  }
+  const { findings, errors, unresolved, filesLinted } = await analysePaths(paths, {
+    rules,
+    inputFormat: opts.inputFormat,
+    cwd: io.cwd,
+    varFiles: opts.varFile,
+    sourceRoot: opts.sourceRoot,
+  });
   const output = REPORTERS[opts.format]!(
     {
       toolVersion: VERSION,
       rules: rules.map((r) => r.meta),
       findings,
       errors,
-      filesLinted: inputs.filter((i) => i.kind !== undefined).length,
+      filesLinted,
+      unresolved,
     },
     { color: opts.output === undefined && useColor(io, opts.color) },
   );
@@ -153,6 +250,15 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
   }
   if (errors.length > 0) return EXIT.usage;
   return findings.some((f) => atOrAbove(f.level, opts.failLevel)) ? EXIT.findings : EXIT.ok;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function cmp(a: string, b: string): number {
@@ -178,6 +284,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(new Option('--input-format <kind>', 'skip content sniffing and read every input as this kind').choices(INPUT_FORMATS))
     .option('--rule <id>', 'run only this rule (repeatable)', collect, [])
     .option('--disable <id>', 'skip this rule (repeatable)', collect, [])
+    .option('--var-file <file>', 'Terraform variables for .tf inputs, after terraform.tfvars and *.auto.tfvars (repeatable)', collect, [])
+    .option('--source-root <dir>', 'place Terraform plan findings on the .tf blocks of this module (default: the plan folder, when it holds .tf files)')
     .option('--no-color', 'never colour the text output')
     .showHelpAfterError(false)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (str, write) => write(str) })

@@ -21,7 +21,7 @@ export const IGNORED_DIRECTORIES = ['**/node_modules/**', '**/.git/**', '**/.ter
 
 export function displayPath(absolute: string, cwd: string): string {
   const rel = path.relative(cwd, absolute);
-  const shown = rel === '' ? path.basename(absolute) : rel.startsWith('..') || path.isAbsolute(rel) ? absolute : rel;
+  const shown = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? absolute : rel;
   return shown.split(path.sep).join('/');
 }
 
@@ -44,8 +44,7 @@ export async function discover(paths: readonly string[], cwd: string): Promise<D
   const files = new Map<string, DiscoveredFile>();
   const modules = new Map<string, DiscoveredModule>();
   const addModule = (dir: string): void => {
-    // The working directory itself is "." (its files then display as `main.tf`, not under its own name).
-    if (!modules.has(dir)) modules.set(dir, { absolute: dir, display: path.relative(cwd, dir) === '' ? '.' : displayPath(dir, cwd) });
+    if (!modules.has(dir)) modules.set(dir, { absolute: dir, display: displayPath(dir, cwd) });
   };
   const errors: InputError[] = [];
   for (const given of paths) {

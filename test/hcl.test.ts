@@ -581,11 +581,19 @@ describe('bad HCL', () => {
   });
 
   it('an unclosed block: the error points at the block, and the blocks after it are still read', async () => {
-    const text = 'resource "aws_iam_role" "open" {\n  name = "open"\n\nresource "aws_iam_role" "next" {\n  name = "next"\n}\n\ndata "aws_iam_policy_document" "stray" {\n  statement {}\n}\n}\n';
-    const { one } = await load({ 'infra/main.tf': text });
+    const unclosed = 'resource "aws_iam_role" "open" {\n  name = "open"\n\nresource "aws_iam_role" "next" {\n  name = "next"\n}\n';
+    const { one } = await load({ 'infra/main.tf': unclosed });
     expect(one.problems.map((p) => [p.message, p.at.range?.startLine, p.at.range?.startColumn])).toEqual([['invalid HCL: this block is not closed (missing "}")', 1, 1]]);
-    expect(one.view.resources.map((r) => r.address)).toEqual(['aws_iam_role.open', 'aws_iam_role.next', 'data.aws_iam_policy_document.stray']);
+    expect(one.view.resources.map((r) => r.address)).toEqual(['aws_iam_role.open', 'aws_iam_role.next']);
     expect(resource(one, 'aws_iam_role.next').values['name']).toBe('next');
+    // The brace added back at the end: valid HCL, but blocks nested where Terraform refuses them.
+    const nested = `${unclosed}}\n`;
+    const again = await load({ 'infra/main.tf': nested });
+    expect(again.one.problems.map((p) => [p.message, p.at.range?.startLine, p.at.range?.startColumn])).toEqual([
+      ['invalid HCL: a resource block cannot be inside another block (is a "}" missing before it?)', 4, 1],
+    ]);
+    expect(again.one.view.resources.map((r) => r.address)).toEqual(['aws_iam_role.open', 'aws_iam_role.next']);
+    expect(resource(again.one, 'aws_iam_role.open').values).toEqual({ name: 'open' });
   });
 
   it('an unterminated string points at its opening quote', async () => {

@@ -274,7 +274,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = new Command();
   program
     .name('fedlint')
-    .description('Lint workload-identity-federation trust: AWS roles, GCP workload identity pools and Azure federated credentials, from exports and Terraform plans.')
+    .description('Lint workload-identity-federation trust: AWS roles, GCP workload identity pools and Azure federated credentials, from exports, Terraform plans and Terraform source.')
     .version(VERSION, '-V, --version')
     .argument('[paths...]', 'files and directories to lint', [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))

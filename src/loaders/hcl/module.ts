@@ -62,6 +62,9 @@ export interface SourceProblem {
   message: string;
 }
 
+/** Blocks that exist only at the top of a file, by the number of labels they have there. */
+const TOP_LEVEL_LABELS: Record<string, number> = { resource: 2, data: 2, module: 1, variable: 1, output: 1 };
+
 const META_ATTRIBUTES = new Set(['count', 'for_each', 'provider', 'depends_on']);
 const META_BLOCKS = new Set(['lifecycle', 'provisioner', 'connection']);
 const CALL_META = new Set(['source', 'version', 'count', 'for_each', 'providers', 'depends_on']);
@@ -161,6 +164,32 @@ export class Sources {
     return parsed;
   }
 
+  /**
+   * A top-level block written inside another block (a closing brace forgotten and added again later):
+   * Terraform refuses the file; fedlint says so and still reads the block where it belongs.
+   */
+  private hoistMisplaced(parsed: ParsedFile): void {
+    const hoisted: Block[] = [];
+    const visit = (body: Body): void => {
+      body.blocks = body.blocks.filter((b) => {
+        const labels = TOP_LEVEL_LABELS[b.type];
+        if (labels === undefined || b.labels.length !== labels) {
+          visit(b.body);
+          return true;
+        }
+        hoisted.push(b);
+        return false;
+      });
+    };
+    for (const b of parsed.body.blocks) visit(b.body);
+    if (hoisted.length === 0) return;
+    parsed.body.blocks.push(...hoisted);
+    for (const b of hoisted) visit(b.body);
+    const first = hoisted[0]!;
+    if (!parsed.error) parsed.error = { s: first.s, e: first.he, message: `invalid HCL: a ${first.type} block cannot be inside another block (is a "}" missing before it?)` };
+    if (!this.problems.has(parsed.file)) this.problems.set(parsed.file, { file: parsed.file, ...parsed.error });
+  }
+
   /** Load a module directory and, depth first, the local modules it calls. */
   async loadTree(dir: string, base: { absolute: string; display: string }, chain: string[] = []): Promise<ModuleConfig> {
     const known = this.modules.get(dir);
@@ -215,6 +244,7 @@ export class Sources {
     const overrides: ParsedFile[] = [];
     tf.forEach((name, i) => {
       const parsed = this.parse(files[i]!);
+      this.hoistMisplaced(parsed);
       config.files.push(parsed);
       if (name === 'override.tf' || name.endsWith('_override.tf')) overrides.push(parsed);
       else addBody(config, parsed.body);

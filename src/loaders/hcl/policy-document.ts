@@ -85,12 +85,17 @@ function iamVars(s: Str): Str {
   return s.v.includes('&{') ? { ...s, v: s.v.replace(/&\{/g, '${') } : s;
 }
 
+/** A string set: each value once, sorted in reverse as the provider writes it. */
+function reverseSet(items: Str[]): Str[] {
+  const seen = new Set<string>();
+  return items.filter((s) => !seen.has(s.v) && seen.add(s.v)).sort((a, b) => compareStrings(b.v, a.v));
+}
+
 /** One value as itself, several as a list sorted in reverse (the provider's encoding of a string set). */
 function stringSet(items: Str[], at: Origin): V | undefined {
-  if (items.length === 0) return undefined;
-  if (items.length === 1) return items[0]!;
-  const sorted = [...items].sort((a, b) => compareStrings(b.v, a.v));
-  return list(sorted, at);
+  const set = reverseSet(items);
+  if (set.length === 0) return undefined;
+  return set.length === 1 ? set[0]! : list(set, at);
 }
 
 function statementFromBlock(block: Obj): Statement {
@@ -133,7 +138,7 @@ function principalsOf(items: Obj[]): V | undefined {
   }
   const byType = new Map<string, { items: Str[]; at: Origin; many: boolean }>();
   for (const e of entries) {
-    const sorted = [...e.ids].sort((a, b) => compareStrings(b.v, a.v));
+    const sorted = reverseSet(e.ids);
     const known = byType.get(e.type);
     if (known) {
       known.items.push(...sorted);

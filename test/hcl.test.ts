@@ -487,7 +487,9 @@ variable "token" {
   sensitive = true
 }
 
-data "aws_caller_identity" "current" {}
+data "aws_ssm_parameter" "account" {
+  name = "/org/account-id"
+}
 
 resource "aws_iam_role" "unknown_org" {
   name = "u"
@@ -495,7 +497,7 @@ resource "aws_iam_role" "unknown_org" {
     Statement = [{
       Effect    = "Allow"
       Action    = "sts:AssumeRoleWithWebIdentity"
-      Principal = { Federated = "arn:aws:iam::\${data.aws_caller_identity.current.account_id}:oidc-provider/${GH}" }
+      Principal = { Federated = "arn:aws:iam::\${data.aws_ssm_parameter.account.value}:oidc-provider/${GH}" }
       Condition = { StringLike = { "${GH}:sub" = "repo:\${var.org}/*" } }
     }]
   })
@@ -507,7 +509,7 @@ resource "aws_iam_role" "unknown_org" {
 }
 
 resource "aws_iam_role" "counted" {
-  count              = length(data.aws_caller_identity.current.account_id) > 0 ? 1 : 0
+  count              = length(data.aws_ssm_parameter.account.value) > 0 ? 1 : 0
   name               = "c"
   assume_role_policy = "{}"
 }
@@ -520,10 +522,10 @@ resource "aws_iam_role" "counted" {
     expect(r.unknown).toMatchObject({ assume_role_policy: true, tags: { owner: true } });
     expect(r.values['tags']).toEqual({ team: 'ci', token: 'not-a-real-secret' });
     expect(r.sensitive).toEqual({ tags: { token: true } });
-    expect(r.config?.expressions['assume_role_policy']).toEqual({ references: ['data.aws_caller_identity.current.account_id', 'data.aws_caller_identity.current', 'var.org'] });
+    expect(r.config?.expressions['assume_role_policy']).toEqual({ references: ['data.aws_ssm_parameter.account.value', 'data.aws_ssm_parameter.account', 'var.org'] });
     const messages = one.unresolved.map((u) => u.message);
     expect(messages).toContain('var.org has no value (no default, not in terraform.tfvars, *.auto.tfvars or --var-file); values built from it are unknown');
-    expect(messages).toContain('data.aws_caller_identity.current reads the cloud; its attributes are unknown');
+    expect(messages).toContain('data.aws_ssm_parameter.account reads the cloud; its attributes are unknown');
     const varNote = one.unresolved.find((u) => u.message.startsWith('var.org'))!;
     expect(varNote.at).toMatchObject({ file: 'infra/main.tf', range: { startLine: 1, startColumn: 1 } });
     // The undetermined trust is said so, at the attribute, never guessed.
@@ -748,4 +750,44 @@ module "m" {
       { numRuns: 150 },
     );
   }, 60000);
+});
+
+describe('stand-ins for data sources whose answer does not change a trust', () => {
+  it('judges a trust whose provider ARN is built from the account, the partition, or a looked-up OIDC provider', async () => {
+    const main = `data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_iam_openid_connect_provider" "github" {
+  url = "https://${GH}"
+}
+
+resource "aws_iam_role" "built" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:oidc-provider/${GH}" }
+      Condition = { StringLike = { "${GH}:sub" = "repo:octo-org/*" } }
+    }]
+  })
+}
+
+resource "aws_iam_role" "looked_up" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = data.aws_iam_openid_connect_provider.github.arn }
+      Condition = { StringLike = { "${GH}:sub" = "repo:octo-org/*" } }
+    }]
+  })
+}
+`;
+    const { one } = await load({ 'infra/main.tf': main });
+    expect(one.unresolved).toEqual([]);
+    const bindings = lowerAwsPlan(one.view).bindings;
+    expect(bindings.map((b) => [b.target.address, b.undetermined === undefined, b.issuer.kind === 'exact' ? b.issuer.host : b.issuer.kind])).toEqual([
+      ['aws_iam_role.built', true, GH],
+      ['aws_iam_role.looked_up', true, GH],
+    ]);
+  });
 });

@@ -676,7 +676,7 @@ export class ResInst implements ResourceRef {
     };
     const sens = (...names: string[]): boolean => names.some((n) => !!body.map.get(n)?.sens);
     const at = this.header;
-    if (this.rc.mode === 'data' && !STATIC_DATA.has(this.rc.type)) {
+    if (this.rc.mode === 'data' && !STATIC_DATA.has(this.rc.type) && !this.standIns(add, s, sens)) {
       this.mod.ev.note(at, `${this.address} reads the cloud; its attributes are unknown`);
     }
     if (this.rc.mode === 'managed') {
@@ -727,6 +727,37 @@ export class ResInst implements ResourceRef {
     }
     this.ref = { ...obj(map, body.at), open: true };
     return this.ref;
+  }
+
+  /**
+   * Data sources that read the cloud but whose answer does not change what a trust admits: the account and
+   * partition an ARN names, and an OIDC provider's ARN looked up by its URL (the issuer is read from the
+   * ARN's provider part). Stand-ins let a trust built from them be judged; they never decide a finding.
+   */
+  private standIns(add: (name: string, v: V | undefined) => void, s: (name: string) => string | undefined, sens: (...names: string[]) => boolean): boolean {
+    const at = this.header;
+    switch (this.rc.type) {
+      case 'aws_caller_identity':
+        add('account_id', str('000000000000', at));
+        return true;
+      case 'aws_partition':
+        add('partition', str('aws', at));
+        add('dns_suffix', str('amazonaws.com', at));
+        return true;
+      case 'aws_iam_openid_connect_provider': {
+        const url = s('url');
+        const arn = s('arn');
+        if (url !== undefined) add('arn', mark(str(`arn:aws:iam::000000000000:oidc-provider/${url.replace(/^https:\/\//i, '')}`, at), sens('url')));
+        else if (arn !== undefined) add('url', mark(str(`https://${arn.replace(/^arn:[^:]*:iam::[^:]*:oidc-provider\//, '')}`, at), sens('arn')));
+        return url !== undefined || arn !== undefined;
+      }
+      case 'google_project':
+        // A project's number appears in principal:// and principalSet:// members; pools are matched by id.
+        add('number', str('000000000000', at));
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** The resource as the plan view shows it. */

@@ -4,6 +4,7 @@ import subjectMissing from './subject-missing.js';
 import subjectWildcard from './subject-wildcard.js';
 import audienceMissing from './audience-missing.js';
 import issuerUnpinned from './issuer-unpinned.js';
+import issuerUntrusted from './issuer-untrusted.js';
 import conditionBypass from './condition-bypass.js';
 import principalWildcard from './principal-wildcard.js';
 import crossEnvironmentTrust from './cross-environment-trust.js';
@@ -16,6 +17,7 @@ export const RULES: readonly AnyRule[] = [
   subjectWildcard,
   audienceMissing,
   issuerUnpinned,
+  issuerUntrusted,
   conditionBypass,
   principalWildcard,
   crossEnvironmentTrust,

@@ -33,13 +33,14 @@ export default defineRule<{ maxSeconds: number }>({
     for (const binding of bindings) {
       if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') continue;
       const ttl = binding.sessionTtl;
-      if (!ttl || ttl.seconds <= ctx.options.maxSeconds) continue;
+      const { maxSeconds } = ctx.optionsFor(binding);
+      if (!ttl || ttl.seconds <= maxSeconds) continue;
       const key = `${ttl.at.file}\u0000${JSON.stringify(ttl.at.path)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       ctx.report(binding, {
         at: ttl.at,
-        message: `${binding.target.name} allows federated sessions of ${ttl.seconds} s (${(ttl.seconds / 3600).toFixed(ttl.seconds % 3600 ? 1 : 0)} h), above the limit of ${ctx.options.maxSeconds} s. Lower the maximum session duration.`,
+        message: `${binding.target.name} allows federated sessions of ${ttl.seconds} s (${(ttl.seconds / 3600).toFixed(ttl.seconds % 3600 ? 1 : 0)} h), above the limit of ${maxSeconds} s. Lower the maximum session duration.`,
       });
     }
   },

@@ -3,6 +3,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+// The configuration validator is generated from the schema first: the bundle includes it.
+await import('./generate-validator.mjs');
 await rm(new URL('../dist/', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli/run.ts' },

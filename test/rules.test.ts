@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../rules/index.js';
-import { ROOT, lintPaths, lintText } from './helpers/lint.js';
+import { ROOT, lintPaths, lintTextWith } from './helpers/lint.js';
 
 interface Expected {
   file: string;
@@ -28,6 +28,8 @@ for (const rule of RULES) {
       expect(good).toEqual(bad);
     });
 
+    // Rules driven by configuration keep theirs beside the fixtures.
+    const config = existsSync(path.join(dir, '.fedlint.yaml')) ? `fixtures/${id}/.fedlint.yaml` : undefined;
     const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Record<string, Expected[]>;
     const cases = existsSync(path.join(dir, 'bad')) ? readdirSync(path.join(dir, 'bad')).sort() : [];
 
@@ -38,7 +40,7 @@ for (const rule of RULES) {
     for (const name of cases) {
       const casePath = `fixtures/${id}/bad/${name}`;
       it(`bad/${name} reports ${id} where expected`, async () => {
-        const result = await lintPaths([casePath]);
+        const result = await lintPaths([casePath], config ? { config } : {});
         expect(result.errors).toEqual([]);
         const isDir = statSync(path.join(ROOT, casePath)).isDirectory();
         const actual = result.findings
@@ -55,18 +57,18 @@ for (const rule of RULES) {
       });
 
       it(`good/${name} produces no finding at all`, async () => {
-        const result = await lintPaths([`fixtures/${id}/good/${name}`]);
+        const result = await lintPaths([`fixtures/${id}/good/${name}`], config ? { config } : {});
         expect(result.errors).toEqual([]);
         expect(result.findings.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([]);
       });
     }
 
     it("documentation examples: the flagged one triggers the rule, the pinned one stays clean", async () => {
-      const { bad: badText, good: goodText, alongside } = rule.meta.docs.examples;
-      const bad = await lintText(badText, alongside);
+      const { bad: badText, good: goodText, alongside, config: configText } = rule.meta.docs.examples;
+      const bad = await lintTextWith(configText, badText, alongside);
       expect(bad.errors).toEqual([]);
       expect(bad.findings.map((f) => f.ruleId)).toContain(id);
-      const good = await lintText(goodText, alongside);
+      const good = await lintTextWith(configText, goodText, alongside);
       expect(good.errors).toEqual([]);
       expect(good.findings.filter((f) => f.ruleId === id)).toEqual([]);
     });

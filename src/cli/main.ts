@@ -8,7 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { RULES } from '../../rules/index.js';
 import { discover, displayPath } from '../discover/index.js';
 import { explainText } from '../engine/docs.js';
-import { atOrAbove, lint, type RuleSetting } from '../engine/lint.js';
+import { atOrAbove, lint } from '../engine/lint.js';
+import { applyEnvironments } from '../config/environments.js';
+import { findConfig, loadConfig, type Config } from '../config/load.js';
+import { ruleSettings } from '../config/settings.js';
 import type { AnyRule } from '../engine/rule.js';
 import { assembleGcp } from '../loaders/gcp-trust.js';
 import { INPUT_FORMATS, loadInput, type LoadedInput } from '../loaders/index.js';
@@ -94,7 +97,14 @@ function addressAt(addresses: ReadonlyArray<{ path: readonly unknown[]; address:
 /** Discover, load, lint and resolve positions: everything but rendering. */
 export async function analysePaths(
   paths: readonly string[],
-  opts: { rules: AnyRule[]; inputFormat?: string | undefined; cwd: string; varFiles?: readonly string[]; sourceRoot?: string | undefined },
+  opts: {
+    rules: AnyRule[];
+    inputFormat?: string | undefined;
+    cwd: string;
+    varFiles?: readonly string[];
+    sourceRoot?: string | undefined;
+    config?: Config | undefined;
+  },
 ): Promise<Analysis> {
   const { files, modules, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
   const inputs: LoadedInput[] = [];
@@ -140,8 +150,10 @@ export async function analysePaths(
     const range = resolve(p.at);
     errors.push({ file: p.at.file, line: range.startLine, column: range.startColumn, message: p.message });
   }
-  const settings: RuleSetting[] = opts.rules.map((rule) => ({ rule, options: { ...rule.meta.defaults } }));
-  const lintInput = { bindings: [...inputs.flatMap((i) => i.bindings), ...gcp.bindings], credentials: inputs.flatMap((i) => i.credentials) };
+  const settings = ruleSettings(opts.rules, opts.config);
+  const bindings = [...inputs.flatMap((i) => i.bindings), ...gcp.bindings];
+  if (opts.config) applyEnvironments(bindings, opts.config, opts.cwd);
+  const lintInput = { bindings, credentials: inputs.flatMap((i) => i.credentials) };
   const linted = lint(lintInput, settings);
   const fingerprints = new Map(linted.map((f) => [f, fingerprint(f)]));
   await placeOnSource(linted, inputs, files, opts);
@@ -201,6 +213,16 @@ async function placeOnSource(
   }
 }
 
+/** The configuration named with --config, else the nearest .fedlint.yaml; 'invalid' after printing why. */
+async function configFor(given: string | undefined, io: Io): Promise<Config | undefined | 'invalid'> {
+  const file = given ? path.resolve(io.cwd, given) : await findConfig(io.cwd);
+  if (!file) return undefined;
+  const result = await loadConfig(file, given ?? displayPath(file, io.cwd));
+  if (result.ok) return result.config;
+  for (const e of result.errors) io.stderr(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
+  return 'invalid';
+}
+
 async function holdsTerraform(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).some((name) => name.endsWith('.tf'));
@@ -217,12 +239,15 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
   if (opts.sourceRoot && !(await holdsTerraform(path.resolve(io.cwd, opts.sourceRoot)))) {
     throw new UsageError(`--source-root ${opts.sourceRoot}: not a directory holding .tf files`);
   }
+  const config = await configFor(opts.config, io);
+  if (config === 'invalid') return EXIT.usage;
   const { findings, errors, unresolved, filesLinted } = await analysePaths(paths, {
     rules,
     inputFormat: opts.inputFormat,
     cwd: io.cwd,
     varFiles: opts.varFile,
     sourceRoot: opts.sourceRoot,
+    config,
   });
   const output = REPORTERS[opts.format]!(
     {
@@ -279,7 +304,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .argument('[paths...]', 'files and directories to lint', [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('-c, --config <file>', 'configuration file (reserved: configuration files arrive in a later version)')
+    .option('-c, --config <file>', 'configuration file (default: the nearest .fedlint.yaml up to the repository root)')
     .addOption(new Option('--fail-level <level>', 'exit 1 when a finding at or above this level exists').choices(['error', 'warning', 'note', 'none']).default('error'))
     .addOption(new Option('--input-format <kind>', 'skip content sniffing and read every input as this kind').choices(INPUT_FORMATS))
     .option('--rule <id>', 'run only this rule (repeatable)', collect, [])
@@ -291,7 +316,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (str, write) => write(str) })
     .exitOverride()
     .action(async (paths: string[], opts: LintOptions) => {
-      if (opts.config) throw new UsageError('--config is not supported yet: configuration files arrive in a later version');
       exitCode = await runLint(paths, opts, io);
     });
   program

@@ -3,12 +3,25 @@
  */
 import type { Finding, Level, StaticCredential, TrustBinding } from '../model/types.js';
 import type { AnyRule, Report } from './rule.js';
+import { classifyEnvironmentName } from '../knowledge/environments.js';
 
 export interface RuleSetting {
   rule: AnyRule;
   /** Overrides the rule's default level for every finding it reports. */
   level?: Level;
   options: object;
+  /** Settings for targets of one environment (configuration), by environment name; `off` drops the findings. */
+  environments?: Record<string, { level?: Level | 'off'; options: object }>;
+}
+
+/** The environment override that applies to a binding's target: by the configured name, else by its class. */
+function overrideFor(setting: RuleSetting, binding: TrustBinding | undefined): { level?: Level | 'off'; options: object } | undefined {
+  const overrides = setting.environments;
+  const target = binding?.target;
+  if (!overrides || !target) return undefined;
+  if (target.environmentName && overrides[target.environmentName]) return overrides[target.environmentName];
+  if (!target.environment) return undefined;
+  return Object.entries(overrides).find(([name]) => name === target.environment || classifyEnvironmentName(name) === target.environment)?.[1];
 }
 
 export interface LintInput {
@@ -23,11 +36,17 @@ export function lint(input: LintInput, settings: readonly RuleSetting[]): Findin
     const { rule } = setting;
     const ctx = {
       options: setting.options,
+      optionsFor(binding: TrustBinding): object {
+        const override = overrideFor(setting, binding);
+        return override ? { ...setting.options, ...override.options } : setting.options;
+      },
       credentials: input.credentials,
       report(binding: TrustBinding | undefined, r: Report): void {
+        const override = overrideFor(setting, binding);
+        if (override?.level === 'off') return;
         const finding: Finding = {
           ruleId: rule.meta.id,
-          level: setting.level ?? r.level ?? rule.meta.level,
+          level: override?.level ?? setting.level ?? r.level ?? rule.meta.level,
           message: binding?.sensitive ? redact(r.message) : r.message,
           at: r.at,
           resource: r.resource ?? binding?.target.name ?? r.at.file,

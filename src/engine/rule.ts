@@ -13,7 +13,13 @@ export interface RuleDocs {
    * An input that triggers the rule, and its pinned twin that does not; `alongside`, when set, is
    * another input of the same run (cross-input rules). All are linted by the test suite.
    */
-  examples: { bad: string; good: string; alongside?: string };
+  examples: {
+    bad: string;
+    good: string;
+    alongside?: string;
+    /** A .fedlint.yaml the examples need (rules driven by configuration). */
+    config?: string;
+  };
 }
 
 export interface RuleMeta<O extends object = object> {
@@ -42,6 +48,8 @@ export interface Report {
 
 export interface RuleContext<O extends object = object> {
   options: O;
+  /** The options for one binding: per-environment settings of the configuration applied over `options`. */
+  optionsFor(binding: TrustBinding): O;
   /** Long-lived credentials found in the same run. */
   credentials: readonly StaticCredential[];
   report(binding: TrustBinding | undefined, report: Report): void;

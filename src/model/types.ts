@@ -100,6 +100,8 @@ export interface Target {
   environment?: string;
   /** Why the environment is what it is ("role path /prod/", "tag Environment=prod"). */
   environmentSource?: string;
+  /** The configuration's name for the environment (a key of `environments:`), when the configuration set it. */
+  environmentName?: string;
   /** Where the target is declared (the role object, the file). */
   at: Location;
 }

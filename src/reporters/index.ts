@@ -1,5 +1,6 @@
 import { githubReporter } from './github.js';
 import { jsonReporter } from './json.js';
+import { markdownReporter } from './markdown.js';
 import { sarifReporter } from './sarif.js';
 import { textReporter } from './text.js';
 import type { Reporter } from './types.js';
@@ -9,6 +10,7 @@ export const REPORTERS: Record<string, Reporter> = {
   json: jsonReporter,
   sarif: sarifReporter,
   github: githubReporter,
+  markdown: markdownReporter,
 };
 
 export const FORMATS = Object.keys(REPORTERS);

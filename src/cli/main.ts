@@ -2,7 +2,8 @@
  * The command line: the only module that touches process, the console and the file system for output.
  */
 import { createHash } from 'node:crypto';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RULES } from '../../rules/index.js';
@@ -12,6 +13,7 @@ import { atOrAbove, lint } from '../engine/lint.js';
 import { applyEnvironments } from '../config/environments.js';
 import { findConfig, loadConfig, type Config } from '../config/load.js';
 import { ruleSettings } from '../config/settings.js';
+import { applySuppressions } from '../config/suppress.js';
 import type { AnyRule } from '../engine/rule.js';
 import { assembleGcp } from '../loaders/gcp-trust.js';
 import { INPUT_FORMATS, loadInput, type LoadedInput } from '../loaders/index.js';
@@ -66,6 +68,8 @@ interface LintOptions {
   config?: string;
   varFile: string[];
   sourceRoot?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 export interface Analysis {
@@ -77,6 +81,10 @@ export interface Analysis {
   unresolved: InputError[];
   /** How many files were read: JSON inputs of a known kind, and every file of the Terraform modules. */
   filesLinted: number;
+  /** Findings an ignore accepted (not in `findings`). */
+  suppressed: ReportedFinding[];
+  /** Ignores that expired or matched nothing, inline ignores without a reason. */
+  notices: InputError[];
 }
 
 /** `module.a["x"].aws_iam_role.r[0]` → `module.a.aws_iam_role.r`: the configuration address of an instance. */
@@ -104,6 +112,8 @@ export async function analysePaths(
     varFiles?: readonly string[];
     sourceRoot?: string | undefined;
     config?: Config | undefined;
+    /** YYYY-MM-DD, for ignore expiry; today by default. */
+    today?: string;
   },
 ): Promise<Analysis> {
   const { files, modules, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
@@ -180,7 +190,23 @@ export async function analysePaths(
     })
     .sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message));
   const filesLinted = inputs.filter((i) => i.kind !== undefined && i.kind !== 'terraform-hcl').length + moduleFiles;
-  return { findings, errors, inputs, rules: opts.rules, unresolved, filesLinted };
+  const lines = new Map<string, readonly string[] | undefined>();
+  const { active, suppressed, notices } = applySuppressions(findings, {
+    config: opts.config,
+    cwd: opts.cwd,
+    today: opts.today ?? new Date().toISOString().slice(0, 10),
+    linesOf: (file) => {
+      if (!lines.has(file)) {
+        try {
+          lines.set(file, readFileSync(path.resolve(opts.cwd, file), 'utf8').split(/\r?\n/));
+        } catch {
+          lines.set(file, undefined);
+        }
+      }
+      return lines.get(file);
+    },
+  });
+  return { findings: active, errors, inputs, rules: opts.rules, unresolved, filesLinted, suppressed, notices };
 }
 
 /**
@@ -241,7 +267,8 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
   }
   const config = await configFor(opts.config, io);
   if (config === 'invalid') return EXIT.usage;
-  const { findings, errors, unresolved, filesLinted } = await analysePaths(paths, {
+  const baseline = opts.baseline ? await readBaseline(path.resolve(io.cwd, opts.baseline), opts.baseline) : undefined;
+  const { findings, errors, unresolved, filesLinted, suppressed, notices } = await analysePaths(paths, {
     rules,
     inputFormat: opts.inputFormat,
     cwd: io.cwd,
@@ -249,17 +276,16 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
     sourceRoot: opts.sourceRoot,
     config,
   });
-  const output = REPORTERS[opts.format]!(
-    {
-      toolVersion: VERSION,
-      rules: rules.map((r) => r.meta),
-      findings,
-      errors,
-      filesLinted,
-      unresolved,
-    },
-    { color: opts.output === undefined && useColor(io, opts.color) },
-  );
+  if (baseline) for (const f of findings) f.baselineState = baseline.has(f.fingerprint) ? 'unchanged' : 'new';
+  const data = { toolVersion: VERSION, rules: rules.map((r) => r.meta), findings, errors, filesLinted, unresolved, suppressed, notices };
+  if (opts.writeBaseline) {
+    try {
+      await writeFile(path.resolve(io.cwd, opts.writeBaseline), REPORTERS['json']!(data, { color: false }));
+    } catch (error) {
+      throw new UsageError(`cannot write ${opts.writeBaseline}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  const output = REPORTERS[opts.format]!(data, { color: opts.output === undefined && useColor(io, opts.color) });
   if (opts.output) {
     try {
       await writeFile(opts.output, output);
@@ -272,9 +298,37 @@ async function runLint(paths: string[], opts: LintOptions, io: Io): Promise<numb
   // Errors go to stderr as one line each, whatever the format, unless the text report already showed them.
   if (opts.format !== 'text' || opts.output) {
     for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
+    for (const n of notices) io.stderr(`${n.file}:${n.line}:${n.column}: warning: ${n.message}\n`);
   }
   if (errors.length > 0) return EXIT.usage;
-  return findings.some((f) => atOrAbove(f.level, opts.failLevel)) ? EXIT.findings : EXIT.ok;
+  // With a baseline only new findings fail the run; suppressed ones never do.
+  return findings.some((f) => f.baselineState !== 'unchanged' && atOrAbove(f.level, opts.failLevel)) ? EXIT.findings : EXIT.ok;
+}
+
+/** Fingerprints of a previous fedlint report, JSON or SARIF. */
+async function readBaseline(file: string, shown: string): Promise<Set<string>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--baseline ${shown}: ${code === 'ENOENT' ? 'no such file' : code ? `cannot read (${code})` : 'not a fedlint JSON or SARIF report'}`);
+  }
+  const out = new Set<string>();
+  const report = value as { findings?: Array<{ fingerprint?: unknown }>; suppressed?: Array<{ fingerprint?: unknown }>; runs?: Array<{ results?: Array<{ partialFingerprints?: Record<string, unknown> }> }> };
+  if (Array.isArray(report.findings)) {
+    for (const f of [...report.findings, ...(report.suppressed ?? [])]) if (typeof f.fingerprint === 'string') out.add(f.fingerprint);
+  } else if (Array.isArray(report.runs)) {
+    for (const run of report.runs) {
+      for (const r of run.results ?? []) {
+        const fp = r.partialFingerprints?.['fedlint/v1'];
+        if (typeof fp === 'string') out.add(fp);
+      }
+    }
+  } else {
+    throw new UsageError(`--baseline ${shown}: not a fedlint JSON or SARIF report`);
+  }
+  return out;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -311,6 +365,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--disable <id>', 'skip this rule (repeatable)', collect, [])
     .option('--var-file <file>', 'Terraform variables for .tf inputs, after terraform.tfvars and *.auto.tfvars (repeatable)', collect, [])
     .option('--source-root <dir>', 'place Terraform plan findings on the .tf blocks of this module (default: the plan folder, when it holds .tf files)')
+    .option('--baseline <file>', 'a previous fedlint JSON or SARIF report: findings already in it do not fail the run')
+    .option('--write-baseline <file>', 'also write this run\'s findings as a JSON report, to use with --baseline later')
     .option('--no-color', 'never colour the text output')
     .showHelpAfterError(false)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (str, write) => write(str) })

@@ -5,15 +5,18 @@ import type { ReportedFinding, Reporter } from './types.js';
 
 /**
  * Markdown for `$GITHUB_STEP_SUMMARY` or a pull-request comment: a heading with the counts, a table of
- * findings (most severe first), the inputs that could not be read, and the values left unresolved.
+ * findings (most severe first), the inputs that could not be read, notices about the run (ignores that
+ * expired or matched nothing), and the values left unresolved. As in the text report, findings an ignore
+ * accepted and, with a baseline, findings already in it are counted on the second line but not listed.
  *
  * Size: GitHub refuses a comment body above 65,536 characters and a step summary above 1 MiB, so each
  * table stops at a row count and a character budget and ends with "… and N more". The budgets below
  * add up to well under the comment limit whatever the values hold (cells are cut before escaping, and
  * escaping at most multiplies a character by five).
  */
-const FINDINGS = { rows: 100, chars: 45_000 };
+const FINDINGS = { rows: 100, chars: 42_000 };
 const ERRORS = { rows: 50, chars: 8_000 };
+const NOTICES = { rows: 30, chars: 4_000 };
 const UNRESOLVED = { rows: 30, chars: 5_000 };
 /** Longest cell text kept, in characters (code points), before escaping. */
 const MESSAGE_CHARS = 500;
@@ -89,21 +92,33 @@ function table(header: string[], rows: string[][], limit: { rows: number; chars:
   return lines;
 }
 
+function locationTable(items: readonly InputError[], header: string, limit: { rows: number; chars: number }, what: string): string[] {
+  const rows = [...items].sort(byPosition).map((e) => [markdownCell(`${e.file}:${e.line}:${e.column}`, NAME_CHARS), markdownCell(e.message)]);
+  return table(['location', header], rows, limit, what);
+}
+
 export const markdownReporter: Reporter = (data) => {
-  const findings = [...data.findings].sort(bySeverity);
-  const errors = [...data.errors].sort(byPosition);
-  const unresolved = [...(data.unresolved ?? [])].sort(byPosition);
+  const findings = data.findings.filter((f) => f.baselineState !== 'unchanged').sort(bySeverity);
+  const known = data.findings.length - findings.length;
+  // With a baseline, what the report lists is what is new.
+  const problem = data.findings.some((f) => f.baselineState !== undefined) ? 'new problem' : 'problem';
+  const suppressed = data.suppressed?.length ?? 0;
+  const notices = data.notices ?? [];
+  const unresolved = data.unresolved ?? [];
   const count = (level: Level): number => findings.filter((f) => f.level === level).length;
-  const files = plural(data.filesLinted, 'file') + ' linted';
-  const unreadable = errors.length > 0 ? `${plural(errors.length, 'input')} could not be read` : '';
+  const context = [
+    `${plural(data.filesLinted, 'file')} linted`,
+    ...(known > 0 ? [`${known} already in the baseline`] : []),
+    ...(suppressed > 0 ? [`${suppressed} suppressed`] : []),
+    ...(data.errors.length > 0 ? [`${plural(data.errors.length, 'input')} could not be read`] : []),
+  ].join('; ');
   const lines: string[] = [];
 
   if (findings.length === 0) {
-    lines.push(`## fedlint: no problems (${files}${unreadable ? `; ${unreadable}` : ''})`);
+    lines.push(`## fedlint: no ${problem}s (${context})`);
   } else {
     const levels = [plural(count('error'), 'error'), plural(count('warning'), 'warning'), plural(count('note'), 'note')];
-    lines.push(`## fedlint: ${plural(findings.length, 'problem')} (${levels.join(', ')})`);
-    lines.push('', `${files}${unreadable ? `; ${unreadable}` : ''}.`, '');
+    lines.push(`## fedlint: ${plural(findings.length, problem)} (${levels.join(', ')})`, '', `${context}.`, '');
     const rows = findings.map((f) => [
       f.level,
       ruleCell(f.ruleId),
@@ -114,18 +129,18 @@ export const markdownReporter: Reporter = (data) => {
     lines.push(...table(['level', 'rule', 'location', 'resource', 'message'], rows, FINDINGS, 'findings'));
   }
 
-  if (errors.length > 0) {
-    lines.push('', '### Inputs that could not be read', '');
-    const rows = errors.map((e) => [markdownCell(`${e.file}:${e.line}:${e.column}`, NAME_CHARS), markdownCell(e.message)]);
-    lines.push(...table(['location', 'problem'], rows, ERRORS, 'inputs'));
+  if (data.errors.length > 0) {
+    lines.push('', '### Inputs that could not be read', '', ...locationTable(data.errors, 'problem', ERRORS, 'inputs'));
+  }
+
+  if (notices.length > 0) {
+    lines.push('', '### Notices', '', ...locationTable(notices, 'notice', NOTICES, 'notices'));
   }
 
   if (unresolved.length > 0) {
     // Collapsed: fedlint judged nothing from these values, so they are context rather than problems.
     lines.push('', '<details>', `<summary>${plural(unresolved.length, 'value')} left unresolved (fedlint judges nothing from them)</summary>`, '');
-    const rows = unresolved.map((u) => [markdownCell(`${u.file}:${u.line}:${u.column}`, NAME_CHARS), markdownCell(u.message)]);
-    lines.push(...table(['location', 'value'], rows, UNRESOLVED, 'values'));
-    lines.push('', '</details>');
+    lines.push(...locationTable(unresolved, 'value', UNRESOLVED, 'values'), '', '</details>');
   }
 
   return `${lines.join('\n')}\n`;

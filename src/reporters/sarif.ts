@@ -29,7 +29,7 @@ export const sarifReporter: Reporter = (data) => {
     helpUri: ruleUri(r.id),
     properties: { tags: r.tags, precision: r.precision, 'security-severity': r.securitySeverity },
   }));
-  const results: Sarif.Result[] = data.findings.map((f) => {
+  const results: Sarif.Result[] = [...data.findings, ...(data.suppressed ?? [])].map((f) => {
     const result: Sarif.Result = {
       ruleId: f.ruleId,
       level: f.level,
@@ -54,6 +54,9 @@ export const sarifReporter: Reporter = (data) => {
     };
     const index = ruleIndex.get(f.ruleId);
     if (index !== undefined) result.ruleIndex = index;
+    // Code scanning shows suppressed results as dismissed (reference/sarif-github.md).
+    if (f.suppression) result.suppressions = [{ kind: f.suppression.kind, justification: f.suppression.justification }];
+    if (f.baselineState) result.baselineState = f.baselineState;
     if (f.relatedRanges.length > 0) {
       result.relatedLocations = f.relatedRanges.map((r, i) => ({
         id: i + 1,
@@ -66,8 +69,8 @@ export const sarifReporter: Reporter = (data) => {
     }
     return result;
   });
-  const notifications: Sarif.Notification[] = data.errors.map((e) => ({
-    level: 'error',
+  const notify = (level: 'error' | 'warning') => (e: (typeof data.errors)[number]): Sarif.Notification => ({
+    level,
     message: { text: e.message },
     locations: [
       {
@@ -77,7 +80,8 @@ export const sarifReporter: Reporter = (data) => {
         },
       },
     ],
-  }));
+  });
+  const notifications = [...data.errors.map(notify('error')), ...(data.notices ?? []).map(notify('warning'))];
   const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

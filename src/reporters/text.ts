@@ -15,8 +15,10 @@ export const textReporter: Reporter = (data, { color }) => {
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint: Record<Level, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.blue };
   const lines: string[] = [];
+  // With a baseline, the findings already in it are counted but not listed: the report shows what is new.
+  const shown = data.findings.filter((f) => f.baselineState !== 'unchanged');
   const byFile = new Map<string, typeof data.findings[number][]>();
-  for (const f of data.findings) {
+  for (const f of shown) {
     let list = byFile.get(f.at.file);
     if (!list) byFile.set(f.at.file, (list = []));
     list.push(f);
@@ -30,6 +32,8 @@ export const textReporter: Reporter = (data, { color }) => {
     }
     lines.push('');
   }
+  for (const n of data.notices ?? []) lines.push(`${stripControl(n.file)}:${n.line}:${n.column}: ${c.yellow('warning')} ${stripControl(n.message)}`);
+  if ((data.notices ?? []).length > 0) lines.push('');
   const unresolved = data.unresolved ?? [];
   if (unresolved.length > 0) {
     lines.push(c.dim('Left unresolved (fedlint judges nothing from these values):'));
@@ -40,11 +44,13 @@ export const textReporter: Reporter = (data, { color }) => {
     lines.push(`${stripControl(e.file)}:${e.line}:${e.column}: ${c.red('error')} ${stripControl(e.message)}`);
   }
   if (data.errors.length > 0) lines.push('');
-  const count = (level: Level): number => data.findings.filter((f) => f.level === level).length;
-  const total = data.findings.length;
+  const count = (level: Level): number => shown.filter((f) => f.level === level).length;
+  const total = shown.length;
   const parts = [`${count('error')} error${count('error') === 1 ? '' : 's'}`, `${count('warning')} warning${count('warning') === 1 ? '' : 's'}`, `${count('note')} note${count('note') === 1 ? '' : 's'}`];
   const errors = data.errors.length > 0 ? `, ${data.errors.length} input${data.errors.length === 1 ? '' : 's'} could not be read` : '';
-  const files = `${data.filesLinted} file${data.filesLinted === 1 ? '' : 's'} linted`;
+  const suppressedCount = data.suppressed?.length ?? 0;
+  const unchanged = data.findings.filter((f) => f.baselineState === 'unchanged').length;
+  const files = `${data.filesLinted} file${data.filesLinted === 1 ? '' : 's'} linted${suppressedCount > 0 ? `, ${suppressedCount} suppressed` : ''}${unchanged > 0 ? `, ${unchanged} unchanged from the baseline` : ''}`;
   if (total === 0) lines.push(`${c.green('✔')} no problems (${files}${errors})`);
   else lines.push(`${c.bold(paint[count('error') > 0 ? 'error' : count('warning') > 0 ? 'warning' : 'note'](`✖ ${total} problem${total === 1 ? '' : 's'}`))} (${parts.join(', ')}; ${files}${errors})`);
   return `${lines.join('\n')}\n`;

@@ -6,6 +6,10 @@ export interface ReportedFinding extends Finding {
   /** Stable across line shifts: rule id, file, resource and the path of the offending value. */
   fingerprint: string;
   relatedRanges: Array<{ file: string; range: ResolvedRange; message: string }>;
+  /** Set on suppressed findings: accepted in the configuration (external) or inline (inSource). */
+  suppression?: { kind: 'external' | 'inSource'; justification: string };
+  /** Set when the run compares with a baseline: unchanged findings do not fail the run. */
+  baselineState?: 'new' | 'unchanged';
 }
 
 export interface ReportData {
@@ -20,6 +24,10 @@ export interface ReportData {
    * value, data sources that read the cloud): no finding is guessed from them; the text report lists them.
    */
   unresolved?: readonly InputError[];
+  /** Findings accepted by an ignore: not counted, kept in SARIF as dismissed. */
+  suppressed?: readonly ReportedFinding[];
+  /** Things about the run worth saying that are not input errors (an ignore that expired or matched nothing). */
+  notices?: readonly InputError[];
 }
 
 export type Reporter = (data: ReportData, options: { color: boolean }) => string;

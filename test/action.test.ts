@@ -330,3 +330,31 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(run([]).status).toBe(1);
   });
 });
+
+describe('README: Use in CI', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Use in CI\n'), readme.indexOf('\n## Rules\n'));
+  const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as unknown);
+
+  it('comes after "Output formats"', () => {
+    expect(readme.indexOf('\n## Use in CI\n')).toBeGreaterThan(readme.indexOf('\n## Output formats\n'));
+    expect(section.length).toBeGreaterThan(0);
+  });
+
+  it('has a complete workflow that uses the action with inputs it declares and the permissions it needs', () => {
+    const workflow = blocks[0] as { permissions: Record<string, string>; jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }> };
+    expect(workflow.permissions).toMatchObject({ contents: 'read', 'security-events': 'write' });
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    expect(steps[0]!.uses).toMatch(/^actions\/checkout@/);
+    const step = steps.find((s) => s.uses?.startsWith('fedlint/fedlint@'));
+    expect(step).toBeDefined();
+    for (const name of Object.keys(step!.with ?? {})) expect(Object.keys(action.inputs)).toContain(name);
+    for (const name of Object.keys(action.inputs)) expect(section).toContain(`| \`${name}\` |`);
+  });
+
+  it('has a pre-commit configuration naming the hook', () => {
+    const config = blocks.find((b) => typeof b === 'object' && b !== null && 'repos' in b) as { repos: Array<{ hooks: Array<{ id: string }> }> };
+    const hooks = parse(readFileSync(path.join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{ id: string }>;
+    expect(config.repos[0]!.hooks.map((h) => h.id)).toEqual(hooks.map((h) => h.id));
+  });
+});

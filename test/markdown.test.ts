@@ -180,6 +180,7 @@ describe('markdown reporter', () => {
     expect(out.split('\n')[0]).toBe('## fedlint: 250 problems (250 errors, 0 warnings, 0 notes)');
     expect(tableRows(out, 'level')).toHaveLength(100);
     expect(out).toContain('\n\n… and 150 more findings.\n');
+    expect(render({ findings: many.slice(0, 101) })).toMatch(/\n\n… and 1 more finding\.\n$/);
     // The rows shown are the first 100 in order.
     expect(cells(tableRows(out, 'level')[99]!)[2]).toBe('roles.json:100');
   });

@@ -21,6 +21,7 @@ import { PositionResolver } from '../loaders/positions.js';
 import type { Finding, InputError, Level, Location, ResolvedRange } from '../model/types.js';
 import { FORMATS, REPORTERS } from '../reporters/index.js';
 import type { ReportedFinding } from '../reporters/types.js';
+import { fixturePair, writeStarterConfig } from './project-files.js';
 import { VERSION } from './version.js';
 
 export interface Io {
@@ -382,13 +383,20 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       for (const r of RULES) io.stdout(`${r.meta.id.padEnd(width)}  ${r.meta.level.padEnd(7)}  ${r.meta.providers.join(',').padEnd(13)}  ${r.meta.title}\n`);
     });
   program
+    .command('init')
+    .description('write a commented starter .fedlint.yaml here, with environments guessed from the folder layout')
+    .action(async () => {
+      if (!(await writeStarterConfig(io.cwd))) throw new UsageError('a .fedlint.yaml is already here; not overwriting it');
+      io.stdout('wrote .fedlint.yaml\n');
+    });
+  program
     .command('explain')
     .description("print a rule's documentation, with a flagged and a pinned example")
     .argument('<rule-id>')
     .action((id: string) => {
       const rule = RULES.find((r) => r.meta.id === id);
       if (!rule) throw new UsageError(`unknown rule id "${id}" (see \`fedlint rules\`)`);
-      io.stdout(explainText(rule.meta));
+      io.stdout(explainText(rule.meta, fixturePair(id)));
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -37,7 +37,14 @@ export function ruleHelpMarkdown(meta: Meta): string {
 }
 
 /** `fedlint explain RULE-ID`: plain text for a terminal. */
-export function explainText(meta: Meta): string {
+/** A fixture case shown by `fedlint explain`: the flagged input and its pinned twin. */
+export interface FixturePair {
+  name: string;
+  bad: string;
+  good: string;
+}
+
+export function explainText(meta: Meta, fixture?: FixturePair): string {
   const lines = [
     `${meta.id}: ${meta.title}`,
     `default level: ${meta.level}; providers: ${meta.providers.join(', ')}`,
@@ -55,6 +62,10 @@ export function explainText(meta: Meta): string {
   const ex = meta.docs.examples;
   if (ex.alongside) lines.push('', 'With this input in the same run', indent(ex.alongside));
   lines.push('', 'Flagged', indent(ex.bad), '', 'Not flagged', indent(ex.good));
+  if (fixture) {
+    lines.push('', `Flagged (fixtures/${meta.id}/bad/${fixture.name})`, indent(fixture.bad.trimEnd()));
+    lines.push('', `Not flagged (fixtures/${meta.id}/good/${fixture.name})`, indent(fixture.good.trimEnd()));
+  }
   lines.push('', 'References', ...meta.docs.references.map((r) => `  ${r}`));
   return `${lines.join('\n')}\n`;
 }

@@ -76,8 +76,8 @@ function byPosition(a: InputError, b: InputError): number {
   return cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.message, b.message);
 }
 
-/** Header, separator and as many rows as the limits allow, then "… and N more <what>". */
-function table(header: string[], rows: string[][], limit: { rows: number; chars: number }, what: string): string[] {
+/** Header, separator and as many rows as the limits allow, then "… and N more <things>". */
+function table(header: string[], rows: string[][], limit: { rows: number; chars: number }, thing: string): string[] {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   let used = 0;
   let shown = 0;
@@ -88,13 +88,13 @@ function table(header: string[], rows: string[][], limit: { rows: number; chars:
     used += line.length + 1;
     shown++;
   }
-  if (shown < rows.length) lines.push('', `… and ${rows.length - shown} more ${what}.`);
+  if (shown < rows.length) lines.push('', `… and ${plural(rows.length - shown, thing).replace(/^\d+/, '$& more')}.`);
   return lines;
 }
 
-function locationTable(items: readonly InputError[], header: string, limit: { rows: number; chars: number }, what: string): string[] {
+function locationTable(items: readonly InputError[], header: string, limit: { rows: number; chars: number }, thing: string): string[] {
   const rows = [...items].sort(byPosition).map((e) => [markdownCell(`${e.file}:${e.line}:${e.column}`, NAME_CHARS), markdownCell(e.message)]);
-  return table(['location', header], rows, limit, what);
+  return table(['location', header], rows, limit, thing);
 }
 
 export const markdownReporter: Reporter = (data) => {
@@ -126,21 +126,21 @@ export const markdownReporter: Reporter = (data) => {
       markdownCell(f.resource, NAME_CHARS),
       markdownCell(f.message),
     ]);
-    lines.push(...table(['level', 'rule', 'location', 'resource', 'message'], rows, FINDINGS, 'findings'));
+    lines.push(...table(['level', 'rule', 'location', 'resource', 'message'], rows, FINDINGS, 'finding'));
   }
 
   if (data.errors.length > 0) {
-    lines.push('', '### Inputs that could not be read', '', ...locationTable(data.errors, 'problem', ERRORS, 'inputs'));
+    lines.push('', '### Inputs that could not be read', '', ...locationTable(data.errors, 'problem', ERRORS, 'input'));
   }
 
   if (notices.length > 0) {
-    lines.push('', '### Notices', '', ...locationTable(notices, 'notice', NOTICES, 'notices'));
+    lines.push('', '### Notices', '', ...locationTable(notices, 'notice', NOTICES, 'notice'));
   }
 
   if (unresolved.length > 0) {
     // Collapsed: fedlint judged nothing from these values, so they are context rather than problems.
     lines.push('', '<details>', `<summary>${plural(unresolved.length, 'value')} left unresolved (fedlint judges nothing from them)</summary>`, '');
-    lines.push(...locationTable(unresolved, 'value', UNRESOLVED, 'values'), '', '</details>');
+    lines.push(...locationTable(unresolved, 'value', UNRESOLVED, 'value'), '', '</details>');
   }
 
   return `${lines.join('\n')}\n`;

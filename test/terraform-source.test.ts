@@ -142,3 +142,17 @@ describe('.tf inputs', () => {
     ]);
   });
 });
+
+describe('plan and source in one run', () => {
+  it('reports a mistake once when the plan and the module that produced it are linted together', async () => {
+    const module = `resource "aws_iam_role" "deploy" {\n  name               = "gha-deploy"\n  assume_role_policy = ${JSON.stringify(POLICY)}\n}\n`;
+    const after = { name: 'gha-deploy', assume_role_policy: POLICY, max_session_duration: 3600 };
+    const plan = JSON.stringify({
+      format_version: '1.2',
+      resource_changes: [{ address: 'aws_iam_role.deploy', mode: 'managed', type: 'aws_iam_role', name: 'deploy', change: { actions: ['create'], after, after_unknown: {} } }],
+    });
+    const dir = tree({ 'main.tf': module, 'plan.json': plan });
+    const report = JSON.parse((await run(['--format', 'json', '.'], dir)).stdout);
+    expect(report.findings.map((f: { ruleId: string; file: string; line: number }) => [f.ruleId, f.file, f.line])).toEqual([['subject-wildcard', 'main.tf', 3]]);
+  });
+});

@@ -165,9 +165,8 @@ export async function analysePaths(
   const bindings = [...inputs.flatMap((i) => i.bindings), ...gcp.bindings];
   if (opts.config) applyEnvironments(bindings, opts.config, opts.cwd);
   const lintInput = { bindings, credentials: inputs.flatMap((i) => i.credentials) };
-  const linted = lint(lintInput, settings);
-  const fingerprints = new Map(linted.map((f) => [f, fingerprint(f)]));
-  await placeOnSource(linted, inputs, files, opts);
+  const fingerprints = new Map(lint(lintInput, settings).map((f) => [f, fingerprint(f)]));
+  const linted = await placeOnSource([...fingerprints.keys()], inputs, files, opts);
   const findings: ReportedFinding[] = linted.map((f) => ({
     ...f,
     range: resolve(f.at),
@@ -214,15 +213,20 @@ export async function analysePaths(
  * Plan + source: a finding in a Terraform plan is placed on the `.tf` block of its resource when the module's
  * source is known (`--source-root`, or the plan's own folder when it holds .tf files), so code scanning shows
  * it where a reviewer edits; the place in the plan stays as a related location. The fingerprint is kept.
+ * When the same run also lints that source, a plan finding the source already reports (same rule, same
+ * resource) is dropped: one mistake, one finding. Returns the findings to keep.
  */
 async function placeOnSource(
   findings: Finding[],
   inputs: readonly LoadedInput[],
   files: ReadonlyArray<{ absolute: string; display: string }>,
   opts: { cwd: string; sourceRoot?: string | undefined },
-): Promise<void> {
+): Promise<Finding[]> {
   const plans = inputs.filter((i) => i.kind === 'terraform-plan' && i.addresses);
-  if (plans.length === 0 || findings.length === 0) return;
+  if (plans.length === 0 || findings.length === 0) return findings;
+  const planFiles = new Set(plans.map((p) => p.file));
+  const fromSource = new Set(findings.filter((f) => !planFiles.has(f.at.file) && /\.tf(vars)?$/.test(f.at.file)).map((f) => `${f.ruleId}\u0000${f.resource}`));
+  const duplicates = new Set<Finding>();
   const { sourceBlocks } = await import('../loaders/terraform-source.js');
   for (const plan of plans) {
     const absolute = files.find((f) => f.display === plan.file)?.absolute;
@@ -234,10 +238,12 @@ async function placeOnSource(
       const address = addressAt(plan.addresses!, f.at.path);
       const block = address ? blocks.get(configAddress(address)) : undefined;
       if (!block) continue;
+      if (fromSource.has(`${f.ruleId}\u0000${f.resource}`)) duplicates.add(f);
       f.related = [{ at: f.at, message: `in the plan: ${address}` }, ...(f.related ?? [])];
       f.at = block;
     }
   }
+  return duplicates.size === 0 ? findings : findings.filter((f) => !duplicates.has(f));
 }
 
 /** The configuration named with --config, else the nearest .fedlint.yaml; 'invalid' after printing why. */

@@ -4,7 +4,7 @@
  * cannot be read (design.md §1).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Log } from 'sarif';
@@ -402,6 +402,24 @@ describe('determinism and order independence', () => {
     expect(a.stdout.length).toBeGreaterThan(1000);
     expect(b.stdout).toBe(a.stdout);
     expect(b.stderr).toBe(a.stderr);
+  });
+
+  it('every fixture (JSON exports, plans, Terraform modules, all clouds) copied in reverse order gives the same bytes', async () => {
+    const listing = (dir: string, rel = ''): string[] =>
+      readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? listing(dir, path.join(rel, e.name)) : [path.join(rel, e.name)],
+      );
+    const all = listing(path.join(copy, 'fixtures')).sort();
+    const reversed = tempDir();
+    for (const rel of [...all].reverse()) {
+      mkdirSync(path.dirname(path.join(reversed, 'fixtures', rel)), { recursive: true });
+      writeFileSync(path.join(reversed, 'fixtures', rel), readFileSync(path.join(copy, 'fixtures', rel)));
+    }
+    for (const format of ['sarif', 'json']) {
+      const [a, b] = await Promise.all([fedlint(['--format', format, 'fixtures'], { cwd: copy }), fedlint(['--format', format, 'fixtures'], { cwd: reversed })]);
+      expect(a.code).toBe(1);
+      expect(b.stdout).toBe(a.stdout);
+    }
   });
 
   it('the same files created in different orders give the same SARIF', async () => {

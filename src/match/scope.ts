@@ -35,65 +35,128 @@ export interface ClaimAnalysis {
 
 interface Candidate {
   text: string;
-  /** derived[i] is true when character i came from a wildcard. */
-  derived: boolean[];
+  /** derived[i] is 1 when character i came from a wildcard. */
+  derived: Uint8Array;
   pattern: string;
 }
 
 const MAX_STARS_COMBINED = 4;
 const MAX_CANDIDATES = 4000;
+/**
+ * Stars that get fills: the first ones and the last; the others match the empty string. Real patterns
+ * have a handful of stars, so this changes nothing for them, while a hostile `*a*a*a…` of thousands of
+ * stars gives candidates about as long as itself rather than thousands of fills long.
+ */
+const MAX_FILLED_STARS = 16;
+/**
+ * Characters of candidates built for one claim: a fixed allowance that every realistic claim stays well
+ * within, plus a multiple of the length of its patterns, so that the work stays linear in the input
+ * however long a pattern is (a 20 MB pattern still gets its first few candidates).
+ */
+const CANDIDATE_CHARS = 4_000_000;
+const CANDIDATE_CHARS_PER_PATTERN_CHAR = 8;
 
 /** Positive tests are the ones that limit the value: not negated, not IfExists, not ForAllValues. */
 export function isPin(c: Constraint): c is PatternConstraint {
   return c.kind === 'patterns' && !c.negated && !c.ifExists && c.setOperator !== 'ForAllValues';
 }
 
-function instantiate(pattern: string, fillFor: (starIndex: number) => string): Candidate {
-  let text = '';
-  const derived: boolean[] = [];
+/**
+ * A pattern ready to be filled: the text between its filled stars (unfilled stars dropped, `?` written
+ * as `x`), where those `?` were, and the index of each filled star among all the stars.
+ */
+interface Template {
+  chunks: string[];
+  questions: Uint8Array[];
+  stars: number[];
+  /** How many stars the pattern has. */
+  starCount: number;
+}
+
+function template(pattern: string): Template {
+  let starCount = 0;
+  for (let i = pattern.indexOf('*'); i >= 0; i = pattern.indexOf('*', i + 1)) starCount++;
+  const chunks: string[] = [];
+  const questions: Uint8Array[] = [];
+  const stars: number[] = [];
+  let parts: string[] = [];
+  let marks: number[] = [];
+  let length = 0;
   let star = 0;
-  for (const ch of pattern) {
-    if (ch === '*') {
-      const fill = fillFor(star++);
-      text += fill;
-      for (let i = 0; i < fill.length; i++) derived.push(true);
-    } else if (ch === '?') {
-      text += 'x';
-      derived.push(true);
-    } else {
-      text += ch;
-      for (let i = 0; i < ch.length; i++) derived.push(false);
+  let run = 0;
+  for (let i = 0; i <= pattern.length; i++) {
+    const c = i < pattern.length ? pattern.charCodeAt(i) : -1;
+    if (c !== -1 && c !== 42 /* * */ && c !== 63 /* ? */) continue;
+    if (i > run) {
+      parts.push(pattern.slice(run, i));
+      length += i - run;
     }
+    run = i + 1;
+    if (c === 63) {
+      parts.push('x');
+      marks.push(length++);
+      continue;
+    }
+    const filled = c === -1 || star < MAX_FILLED_STARS || star === starCount - 1;
+    if (c === 42) star++;
+    if (!filled) continue;
+    chunks.push(parts.join(''));
+    const q = new Uint8Array(length);
+    for (const m of marks) q[m] = 1;
+    questions.push(q);
+    if (c === 42) stars.push(star - 1);
+    parts = [];
+    marks = [];
+    length = 0;
   }
+  return { chunks, questions, stars, starCount };
+}
+
+function instantiate(t: Template, pattern: string, fillFor: (starIndex: number) => string): Candidate {
+  const fills = t.stars.map(fillFor);
+  const parts: string[] = [t.chunks[0]!];
+  fills.forEach((fill, i) => parts.push(fill, t.chunks[i + 1]!));
+  const text = parts.join('');
+  const derived = new Uint8Array(text.length);
+  let offset = 0;
+  t.chunks.forEach((chunk, i) => {
+    derived.set(t.questions[i]!, offset);
+    offset += chunk.length;
+    const fill = fills[i];
+    if (fill !== undefined) {
+      derived.fill(1, offset, offset + fill.length);
+      offset += fill.length;
+    }
+  });
   return { text, derived, pattern };
 }
 
 function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Generator<Candidate> {
   if (!wildcard) {
-    yield { text: pattern, derived: new Array<boolean>(pattern.length).fill(false), pattern };
+    yield { text: pattern, derived: new Uint8Array(pattern.length), pattern };
     return;
   }
-  const stars = pattern.split('*').length - 1;
-  for (const f of fills) yield instantiate(pattern, () => f);
-  const combined = Math.min(stars, MAX_STARS_COMBINED);
-  if (stars < 2) return;
+  const t = template(pattern);
+  for (const f of fills) yield instantiate(t, pattern, () => f);
+  const combined = Math.min(t.starCount, MAX_STARS_COMBINED);
+  if (t.starCount < 2) return;
   for (let k = 0; k < combined; k++) {
     for (const f of fills) {
       for (const other of fills) {
         if (other === f) continue;
-        yield instantiate(pattern, (i) => (i === k ? f : other));
+        yield instantiate(t, pattern, (i) => (i === k ? f : other));
       }
     }
   }
 }
 
-function overlaps(span: Span | undefined, derived: boolean[]): boolean {
+function overlaps(span: Span | undefined, derived: Uint8Array): boolean {
   if (!span) return false;
   for (let i = span.start; i < span.end; i++) if (derived[i]) return true;
   return false;
 }
 
-function wholly(span: Span, derived: boolean[], valueStart: number): boolean {
+function wholly(span: Span, derived: Uint8Array, valueStart: number): boolean {
   for (let i = valueStart; i < span.end; i++) if (!derived[i]) return false;
   return span.end > valueStart;
 }
@@ -106,6 +169,8 @@ export function analyseClaim(constraints: readonly Constraint[], grammar: Subjec
   const result: ClaimAnalysis = { breadth: 'pinned', environments: [] };
   const pins = constraints.filter(isPin);
   let seen = 0;
+  let chars = 0;
+  const budget = CANDIDATE_CHARS + CANDIDATE_CHARS_PER_PATTERN_CHAR * pins.reduce((n, p) => n + p.values.reduce((m, v) => m + v.length, 0), 0);
   const rank: Record<Breadth, number> = { pinned: 0, 'tenant-wide': 1, open: 2 };
   const widen = (breadth: Breadth, w: Witness): void => {
     // At equal breadth the shorter witness reads better (`repo:evil/octo-org:…` rather than a subject
@@ -128,7 +193,7 @@ export function analyseClaim(constraints: readonly Constraint[], grammar: Subjec
         return;
       }
       for (const c of candidatesFor(pattern, wildcard, grammar.fills)) {
-        if (++seen > MAX_CANDIDATES) return;
+        if (++seen > MAX_CANDIDATES || (chars += c.text.length) > budget) return;
         if (allAdmit(constraints, c.text) !== true) continue;
         const parsed = grammar.parse(c.text);
         if (!parsed) continue;

@@ -21,6 +21,7 @@ import { INPUT_FORMATS, loadInput, type LoadedInput } from '../loaders/index.js'
 import { PositionResolver } from '../loaders/positions.js';
 import type { Finding, InputError, Level, Location, ResolvedRange } from '../model/types.js';
 import { FORMATS, REPORTERS } from '../reporters/index.js';
+import { stripControl } from '../reporters/text.js';
 import type { ReportedFinding } from '../reporters/types.js';
 import { fixturePair, writeStarterConfig } from './project-files.js';
 import { VERSION } from './version.js';
@@ -273,7 +274,7 @@ async function configFor(given: string | undefined, io: Io): Promise<Config | un
   if (!file) return undefined;
   const result = await loadConfig(file, given ?? displayPath(file, io.cwd));
   if (result.ok) return result.config;
-  for (const e of result.errors) io.stderr(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
+  for (const e of result.errors) io.stderr(`${stripControl(`${e.file}:${e.line}:${e.column}: ${e.message}`)}\n`);
   return 'invalid';
 }
 
@@ -314,7 +315,7 @@ type ReportOptions = Pick<LintOptions, 'format' | 'output' | 'failLevel' | 'colo
 async function report(analysis: Analysis, rules: AnyRule[], baseline: Set<string> | undefined, opts: ReportOptions, io: Io): Promise<number> {
   const { findings, errors, unresolved, filesLinted, suppressed, notices } = analysis;
   if (baseline) for (const f of findings) f.baselineState = baseline.has(f.fingerprint) ? 'unchanged' : 'new';
-  const data = { toolVersion: VERSION, rules: rules.map((r) => r.meta), findings, errors, filesLinted, unresolved, suppressed, notices };
+  const data = { toolVersion: VERSION, rules: rules.map((r) => r.meta), findings, errors, filesLinted, unresolved, suppressed, notices, cwd: io.cwd };
   if (opts.writeBaseline) {
     try {
       await writeFile(path.resolve(io.cwd, opts.writeBaseline), REPORTERS['json']!(data, { color: false }));
@@ -332,10 +333,11 @@ async function report(analysis: Analysis, rules: AnyRule[], baseline: Set<string
   } else {
     io.stdout(output);
   }
-  // Errors go to stderr as one line each, whatever the format, unless the text report already showed them.
+  // Errors go to stderr as one line each, whatever the format, unless the text report already showed them;
+  // file names and messages can hold what the inputs hold, so control characters are replaced as in the report.
   if (opts.format !== 'text' || opts.output) {
-    for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
-    for (const n of notices) io.stderr(`${n.file}:${n.line}:${n.column}: warning: ${n.message}\n`);
+    for (const e of errors) io.stderr(`${stripControl(`${e.file}:${e.line}:${e.column}: ${e.message}`)}\n`);
+    for (const n of notices) io.stderr(`${stripControl(`${n.file}:${n.line}:${n.column}: warning: ${n.message}`)}\n`);
   }
   if (errors.length > 0) return EXIT.usage;
   // With a baseline only new findings fail the run; suppressed ones never do.

@@ -6,6 +6,43 @@
 import { parseTree, type Node } from 'jsonc-parser';
 import type { JsonPath, Location, ResolvedRange } from '../model/types.js';
 
+/**
+ * How deeply fedlint reads JSON. jsonc-parser (used for positions and error locations) and the code that
+ * walks parsed values recurse once per level, so a file nested 200,000 arrays deep would exhaust the stack;
+ * real inputs (Terraform plans included) stay within a few dozen levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * The offset of the first `[` or `{` that opens a level deeper than `limit`, or -1: one pass over the
+ * text that skips string literals and comments as jsonc-parser's scanner does (a string also ends at a
+ * line break), so that the count is the nesting that parser would recurse through, even in malformed text.
+ */
+export function jsonTooDeepAt(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34 || d === 10 || d === 13) break;
+      }
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 1;
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > limit) return i;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (depth > 0) depth--;
+    }
+  }
+  return -1;
+}
+
 /** Offsets of line starts, for offset → line/column by binary search. */
 export class LineIndex {
   private readonly starts: number[] = [0];
@@ -123,7 +160,9 @@ export class PositionResolver {
 
   private tree(): Node | undefined {
     if (!this.parsed) {
-      this.root = parseTree(this.text, [], { allowTrailingComma: false, disallowComments: true });
+      // Too deep to parse without exhausting the stack (read.ts refuses such files; this is for other callers):
+      // findings then land at the start of the file.
+      this.root = jsonTooDeepAt(this.text) < 0 ? parseTree(this.text, [], { allowTrailingComma: false, disallowComments: true }) : undefined;
       this.parsed = true;
     }
     return this.root;
@@ -143,7 +182,9 @@ export class PositionResolver {
       let inner = this.embedded.get(cacheKey);
       if (!inner) {
         const decoded = decodeWithOffsets(this.text.slice(node.offset, node.offset + node.length), node.offset);
-        inner = { root: parseTree(decoded.text, [], { allowTrailingComma: true }), offsets: decoded.offsets };
+        // A document nested too deeply to parse is located by its string as a whole.
+        const root = jsonTooDeepAt(decoded.text) < 0 ? parseTree(decoded.text, [], { allowTrailingComma: true }) : undefined;
+        inner = { root, offsets: decoded.offsets };
         this.embedded.set(cacheKey, inner);
       }
       const innerNode = nearestNode(inner.root, loc.inner, loc.key);

@@ -2,10 +2,11 @@
  * Reading input files: bytes → text → JSON, with every failure turned into a one-line InputError that
  * names the file, line and column. Nothing here throws for a user's mistake.
  */
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { InputError } from '../model/types.js';
-import { LineIndex } from './positions.js';
+import { LineIndex, MAX_JSON_DEPTH, jsonTooDeepAt } from './positions.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: InputError };
 
@@ -58,21 +59,75 @@ export function decodeText(file: string, bytes: Uint8Array): ReadResult {
   return { ok: true, text };
 }
 
+/** The largest file fedlint reads (a decoded string of much more would exceed what V8 can hold). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** Opened without blocking: opening a named pipe would otherwise wait for a writer. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+function refuse(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}
+
+/** What only a regular file of a sane size may be: a link to /dev/zero or a pipe would never end. */
+function checkStats(info: { isFile(): boolean; isDirectory(): boolean; size: number }): void {
+  if (info.isDirectory()) throw refuse('EISDIR');
+  if (!info.isFile()) throw refuse('FEDLINT_NOT_A_FILE');
+  if (info.size > MAX_FILE_BYTES) throw refuse('FEDLINT_TOO_LARGE');
+}
+
+/**
+ * The bytes of a regular file. Anything else (a device, a pipe, a socket, reached directly or through a
+ * link) is refused before a byte is read, as is a file over MAX_FILE_BYTES; errors carry a `code` for
+ * readFailure().
+ */
+export async function readRegularFile(file: string): Promise<Uint8Array> {
+  const handle = await open(file, OPEN_FLAGS);
+  try {
+    checkStats(await handle.stat());
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readRegularFile, synchronously (Terraform's file() and templatefile() read during evaluation). */
+export function readRegularFileSync(file: string): Uint8Array {
+  const fd = openSync(file, OPEN_FLAGS);
+  try {
+    checkStats(fstatSync(fd));
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a file could not be read, for an error message. */
+export function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'FEDLINT_NOT_A_FILE':
+      return 'not a regular file (a device, a pipe or a socket); fedlint reads only files';
+    case 'FEDLINT_TOO_LARGE':
+      return `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; fedlint does not read it`;
+    default:
+      return `cannot read file (${code ?? 'unknown error'})`;
+  }
+}
+
 export async function readText(file: string, displayName: string): Promise<ReadResult> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory'
-            : `cannot read file (${code ?? 'unknown error'})`;
-    return fail(displayName, reason);
+    return fail(displayName, readFailure(error));
   }
   return decodeText(displayName, bytes);
 }
@@ -100,17 +155,30 @@ const PARSE_MESSAGES: Record<string, string> = {
 
 /**
  * JSON.parse first (fast); only when it fails, a second tolerant parse finds where, so the error
- * names a line and column rather than a byte position.
+ * names a line and column rather than a byte position. JSON nested deeper than MAX_JSON_DEPTH is refused
+ * before either, with the place where it goes too deep.
  */
 export function parseJson(file: string, text: string): JsonResult {
+  // Checked first: the tolerant parser below (and what reads the value later) recurses once per level.
+  const deep = jsonTooDeepAt(text);
+  if (deep >= 0) {
+    const at = new LineIndex(text).position(deep);
+    return fail(file, `JSON nested more than ${MAX_JSON_DEPTH} levels deep; fedlint does not read it`, at.line, at.column);
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     const errors: ParseError[] = [];
-    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    try {
+      parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    } catch (deeper) {
+      // The depth check above should make this unreachable; without a place, JSON.parse's reason still stands.
+      if (!(deeper instanceof RangeError)) throw deeper;
+      errors.length = 0;
+    }
     const first = errors[0];
     if (!first) {
-      // jsonc-parser accepted what JSON.parse refused (e.g. a huge nesting depth); report JSON.parse's reason.
+      // jsonc-parser accepted what JSON.parse refused; report JSON.parse's reason.
       const reason = error instanceof Error ? error.message : String(error);
       return fail(file, `invalid JSON: ${reason.split('\n')[0]}`);
     }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type * as Sarif from 'sarif';
 import type { ReportData, Reporter } from './types.js';
 import { ruleHelpMarkdown, ruleHelpText, ruleUri } from '../engine/docs.js';
@@ -7,9 +8,14 @@ function pascal(id: string): string {
   return id.replace(/(^|-)([a-z])/g, (_, __, ch: string) => ch.toUpperCase());
 }
 
-/** Paths with forward slashes, each segment percent-encoded, relative to %SRCROOT%. */
-function uri(file: string): string {
-  return file.split('/').map(encodeURIComponent).join('/');
+/**
+ * Paths with forward slashes, each segment percent-encoded, relative to %SRCROOT% (the run's directory): a
+ * file outside it, which the other formats show by its absolute path, becomes a `../` path, so no location
+ * is absolute and none names the machine's directories.
+ */
+function uri(file: string, cwd: string | undefined): string {
+  const relative = cwd !== undefined && path.isAbsolute(file) ? path.relative(cwd, file).split(path.sep).join('/') : file;
+  return relative.split('/').map(encodeURIComponent).join('/');
 }
 
 /**
@@ -37,7 +43,7 @@ export const sarifReporter: Reporter = (data) => {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: uri(f.at.file), uriBaseId: '%SRCROOT%' },
+            artifactLocation: { uri: uri(f.at.file, data.cwd), uriBaseId: '%SRCROOT%' },
             region: {
               startLine: f.range.startLine,
               startColumn: f.range.startColumn,
@@ -61,7 +67,7 @@ export const sarifReporter: Reporter = (data) => {
       result.relatedLocations = f.relatedRanges.map((r, i) => ({
         id: i + 1,
         physicalLocation: {
-          artifactLocation: { uri: uri(r.file), uriBaseId: '%SRCROOT%' },
+          artifactLocation: { uri: uri(r.file, data.cwd), uriBaseId: '%SRCROOT%' },
           region: { startLine: r.range.startLine, startColumn: r.range.startColumn, endLine: r.range.endLine, endColumn: r.range.endColumn },
         },
         message: { text: r.message },
@@ -75,7 +81,7 @@ export const sarifReporter: Reporter = (data) => {
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: uri(e.file), uriBaseId: '%SRCROOT%' },
+          artifactLocation: { uri: uri(e.file, data.cwd), uriBaseId: '%SRCROOT%' },
           region: { startLine: e.line, startColumn: e.column },
         },
       },

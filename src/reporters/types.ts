@@ -28,6 +28,11 @@ export interface ReportData {
   suppressed?: readonly ReportedFinding[];
   /** Things about the run worth saying that are not input errors (an ignore that expired or matched nothing). */
   notices?: readonly InputError[];
+  /**
+   * The directory the run started in, which file paths are shown relative to (a file outside it is shown
+   * by its absolute path): SARIF makes every location relative to it.
+   */
+  cwd?: string;
 }
 
 export type Reporter = (data: ReportData, options: { color: boolean }) => string;

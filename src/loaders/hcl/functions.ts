@@ -7,6 +7,7 @@
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { bind, evaluate, isConstant, type Scope } from './evaluate.js';
 import { parseTemplate, type Expr, type Origin, type Seg, type SourceFile } from './parse.js';
+import { MAX_JSON_DEPTH, jsonTooDeepAt } from '../positions.js';
 import {
   asBool,
   asNumber,
@@ -468,6 +469,7 @@ function readModuleFile(path: string, at: Origin, sc: Scope): SourceFile | undef
  * string's runs: a heredoc, a file read by file(), a template).
  */
 export function decodeJson(s: Str, at: Origin): V {
+  if (jsonTooDeepAt(s.v) >= 0) throw new EvalError(`the argument of jsondecode() is JSON nested more than ${MAX_JSON_DEPTH} levels deep`, at);
   const errors: ParseError[] = [];
   const root = parseTree(s.v, errors, { disallowComments: true, allowTrailingComma: false });
   if (!root || errors.length > 0) throw new EvalError('the argument of jsondecode() is not valid JSON', at);

@@ -4,6 +4,7 @@
  */
 import { parseTree, type Node } from 'jsonc-parser';
 import type { JsonPath, Location } from '../../model/types.js';
+import { jsonTooDeepAt } from '../positions.js';
 import { nodeOrigin } from './functions.js';
 import { lineIndex, type Origin } from './parse.js';
 import { segsOf, type Str, type V } from './value.js';
@@ -51,7 +52,8 @@ function innerOrigin(s: Str, inner: JsonPath): Origin | undefined {
     }
     return cur.at;
   }
-  const root = parseTree(s.v, [], { disallowComments: false, allowTrailingComma: true });
+  // A document nested too deeply to parse is located by its string as a whole.
+  const root = jsonTooDeepAt(s.v) < 0 ? parseTree(s.v, [], { disallowComments: false, allowTrailingComma: true }) : undefined;
   if (!root) return undefined;
   let node: Node = root;
   for (const step of inner) {

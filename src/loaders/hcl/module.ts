@@ -4,13 +4,13 @@
  * is asynchronous and happens first; evaluation is synchronous and lazy: a variable, local, output or
  * resource is evaluated when something needs it, once per module instance.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { JsonPath, Location } from '../../model/types.js';
 import type { Json } from '../json.js';
 import type { PlanResource } from '../plan-view.js';
-import { decodeText } from '../read.js';
+import { decodeText, readFailure, readRegularFile, readRegularFileSync } from '../read.js';
 import { evaluate, isConstant, iterate, referencesOf, bind, synthesized, type Env, type Group, type ModuleRef, type ResourceRef, type RunContext, type Scope } from './evaluate.js';
 import { decodeJson } from './functions.js';
 import { location, locateValue } from './locate.js';
@@ -120,15 +120,14 @@ export class Sources {
     let text = '';
     let problem: string | undefined;
     try {
-      const bytes = await readFile(abs);
+      const bytes = await readRegularFile(abs);
       if (bytes.length > 0) {
         const decoded = decodeText(display, bytes);
         if (decoded.ok) text = decoded.text;
         else if (!decoded.error.message.startsWith('file is empty')) problem = decoded.error.message;
       }
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      problem = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read file (${code ?? 'unknown error'})`;
+      problem = readFailure(error);
     }
     const file: SourceFile = { display, absolute: abs, text };
     this.files.set(abs, file);
@@ -142,10 +141,10 @@ export class Sources {
     if (known) return known;
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(abs);
+      bytes = readRegularFileSync(abs);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { reason: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'it is a directory' : 'it cannot be read' };
+      return { reason: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'it is a directory' : code === 'FEDLINT_NOT_A_FILE' ? 'it is not a regular file' : 'it cannot be read' };
     }
     let text = '';
     if (bytes.length > 0) {

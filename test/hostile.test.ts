@@ -108,7 +108,8 @@ const ERRORS = () => [
   `deep-policy.json:${deepPolicyAt}: JSON nested more than 1000 levels deep; fedlint does not read it`,
   'empty.json:1:1: file is empty',
   'latin1.json:3:17: file is not valid UTF-8',
-  'tf-device/b.tf:1:1: not a regular file (a device, a pipe or a socket); fedlint reads only files',
+  'tf-device/b.tf:1:1: a symbolic link to a file outside the folders being linted; fedlint does not follow it',
+  'tf-pipe/b.tf:1:1: not a regular file (a device, a pipe or a socket); fedlint reads only files',
   'tf/main.tf:3:24: invalid HCL: this "{" is not closed (missing "}")',
   "truncated.json:3:26: invalid JSON: ':' expected",
   'unreadable.json:1:1: permission denied',
@@ -169,9 +170,14 @@ beforeAll(() => {
   manyAt = positionOf(many, many.lastIndexOf('"repo:octo-org/*"'));
 
   write('tf/main.tf', 'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = {\n');
-  // A module with a .tf that is a link to a device: reading it would never end.
+  // A module with a .tf that is a link to a device (outside the folder linted, so not followed), and one
+  // with a link to a named pipe inside it: reading either would never end.
   write('tf-device/a.tf', 'locals {\n  name = "a"\n}\n');
   symlinkSync('/dev/zero', path.join(dir, 'tf-device/b.tf'));
+  write('tf-pipe/a.tf', 'locals {\n  name = "a"\n}\n');
+  const made = spawnSync('mkfifo', [path.join(dir, 'tf-pipe/pipe')]);
+  if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
+  symlinkSync('pipe', path.join(dir, 'tf-pipe/b.tf'));
   // A link to a device as a JSON file (links are not walked; named, it is refused).
   symlinkSync('/dev/zero', path.join(dir, 'device.json'));
 
@@ -253,7 +259,7 @@ describe('a folder of hostile inputs beside valid ones', () => {
       expect(out).toContain(`${where}: error ${message.join(': ')}`);
     }
     for (const file of ['bom.json', 'huge-string.json', 'many-statements.json', 'valid.json']) expect(out).toContain(file);
-    expect(out.at(-1)).toBe('✖ 4 problems (2 errors, 2 warnings, 0 notes; 7 files linted, 9 inputs could not be read)');
+    expect(out.at(-1)).toBe('✖ 4 problems (2 errors, 2 warnings, 0 notes; 7 files linted, 10 inputs could not be read)');
   }, HANG_GUARD_MS);
 });
 

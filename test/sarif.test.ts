@@ -2,7 +2,7 @@
  * fedlint's SARIF, produced from every bad fixture plus an unreadable input, must validate against the
  * SARIF 2.1.0 schema and draw no error (and no warning) from Microsoft's validator with GitHub's rules.
  */
-import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,15 +49,27 @@ describe('sarif output', () => {
     expect(verdict.warnings).toEqual([]);
   }, 120_000);
 
-  it('keeps fingerprints when lines are inserted above a finding', async () => {
+  // Fingerprints hash the rule, file, resource and the path of the offending value, never a line: three
+  // blank lines (or a comment) above every finding move it down and keep its fingerprint, in each input kind.
+  it.each([
+    ['a trust policy', 'subject-wildcard/bad/org-wide.json', 'trust.json', '\n\n\n'],
+    ['a Terraform plan', 'subject-wildcard/bad/plan-aws-one-line.json', 'trust.json', '\n\n\n'],
+    ['a Terraform module', 'subject-wildcard/bad/tf-policy-document', 'module', '# one\n# two\n# three\n'],
+  ])('keeps fingerprints when lines are inserted above a finding: %s', async (_, fixture, name, prefix) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fedlint-fp-'));
-    const source = path.join(ROOT, 'fixtures/subject-wildcard/bad/org-wide.json');
-    cpSync(source, path.join(dir, 'trust.json'));
-    const before = JSON.parse((await sarifOf(['trust.json'], dir)).text).runs[0].results[0];
-    const { readFileSync } = await import('node:fs');
-    writeFileSync(path.join(dir, 'trust.json'), `\n\n\n${readFileSync(source, 'utf8')}`);
-    const after = JSON.parse((await sarifOf(['trust.json'], dir)).text).runs[0].results[0];
-    expect(after.locations[0].physicalLocation.region.startLine).toBe(before.locations[0].physicalLocation.region.startLine + 3);
-    expect(after.partialFingerprints).toEqual(before.partialFingerprints);
+    const source = path.join(ROOT, 'fixtures', fixture);
+    cpSync(source, path.join(dir, name), { recursive: true });
+    const results = async () => JSON.parse((await sarifOf([name], dir)).text).runs[0].results as Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }>; partialFingerprints: unknown }>;
+    const before = await results();
+    expect(before.length).toBeGreaterThan(0);
+    // Every file of the input gets the lines on top.
+    const files = name === 'module' ? readdirSync(path.join(dir, name)).filter((f) => f.endsWith('.tf')).map((f) => path.join(dir, name, f)) : [path.join(dir, name)];
+    for (const f of files) writeFileSync(f, `${prefix}${readFileSync(f, 'utf8')}`);
+    const after = await results();
+    expect(after.map((r) => r.ruleId)).toEqual(before.map((r) => r.ruleId));
+    after.forEach((r, i) => {
+      expect(r.locations[0]!.physicalLocation.region.startLine).toBe(before[i]!.locations[0]!.physicalLocation.region.startLine + 3);
+      expect(r.partialFingerprints).toEqual(before[i]!.partialFingerprints);
+    });
   });
 });

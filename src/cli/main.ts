@@ -133,6 +133,11 @@ export interface LoadedInputs {
 
 /** Discover, load, lint and resolve positions: everything but rendering. */
 export async function analysePaths(paths: readonly string[], opts: AnalyseOptions): Promise<Analysis> {
+  return analyseInputs(await loadPaths(paths, opts), opts);
+}
+
+/** Discover and load the inputs (Terraform source included), as the lint command and `fedlint simulate` read them. */
+export async function loadPaths(paths: readonly string[], opts: Pick<AnalyseOptions, 'inputFormat' | 'cwd' | 'varFiles'>): Promise<LoadedInputs> {
   const { files, modules, errors: discoverErrors } = await discover(paths.length > 0 ? paths : ['.'], opts.cwd);
   const inputs: LoadedInput[] = [];
   // Files are read with bounded parallelism; results keep the sorted discovery order.
@@ -148,7 +153,12 @@ export async function analysePaths(paths: readonly string[], opts: AnalyseOption
   if (modules.length > 0) {
     const { loadSources } = await import('../loaders/terraform-source.js');
     const varFiles = (opts.varFiles ?? []).map((f) => path.resolve(opts.cwd, f));
-    const sources = await loadSources(modules, { varFiles, cwd: opts.cwd });
+    // A path named on the command line is followed as given; a link found inside it must stay inside.
+    const linkRoots = (paths.length > 0 ? paths : ['.']).map((p) => {
+      const abs = path.resolve(opts.cwd, p);
+      return p.endsWith('.tf') ? path.dirname(abs) : abs;
+    });
+    const sources = await loadSources(modules, { varFiles, cwd: opts.cwd, linkRoots });
     // A JSON file a module reads with file() is linted as part of the module, not a second time on its own.
     const read = new Set(sources.filesRead);
     for (let i = inputs.length - 1; i >= 0; i--) if (read.has(inputs[i]!.file)) inputs.splice(i, 1);
@@ -156,7 +166,7 @@ export async function analysePaths(paths: readonly string[], opts: AnalyseOption
     unresolvedAt = sources.unresolved;
     moduleFiles = sources.filesRead.length;
   }
-  return analyseInputs({ inputs, errors: discoverErrors, files, unresolvedAt, moduleFiles }, opts);
+  return { inputs, errors: discoverErrors, files, unresolvedAt, moduleFiles };
 }
 
 /** Lint loaded inputs and resolve positions (shared by the lint command and `fedlint aws`). */

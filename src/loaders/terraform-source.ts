@@ -18,7 +18,8 @@ export interface SourcesResult {
   filesRead: string[];
 }
 
-export async function loadSources(modules: readonly DiscoveredModule[], options: { varFiles: string[]; cwd: string }): Promise<SourcesResult> {
+/** `linkRoots`: the paths given to lint; a `.tf` link that leads outside them is not followed. */
+export async function loadSources(modules: readonly DiscoveredModule[], options: { varFiles: string[]; cwd: string; linkRoots?: readonly string[] }): Promise<SourcesResult> {
   const roots: SourceRoot[] = modules.map((m) => ({ absolute: m.absolute, display: m.display }));
   const loads = await loadTerraformSources(roots, options);
   const result: SourcesResult = { inputs: [], unresolved: [], filesRead: [] };

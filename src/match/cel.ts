@@ -913,7 +913,7 @@ function relation(op: CelRelationOp, a: unknown, b: unknown): unknown {
 class Evaluator {
   constructor(private readonly vars: CelVars) {}
 
-  eval(node: CelAst): unknown {
+  evaluate(node: CelAst): unknown {
     switch (node.kind) {
       case 'literal':
         return node.value;
@@ -922,16 +922,16 @@ class Evaluator {
         return v === undefined ? new CelError(`no value bound to '${node.name}'`) : checkValue(v);
       }
       case 'select': {
-        const operand = this.eval(node.operand);
+        const operand = this.evaluate(node.operand);
         if (operand instanceof CelError) return operand;
         if (!isMap(operand)) return new CelError(`no_matching_overload: field selection .${node.field} on ${typeOf(operand)}`);
         const v = lookup(operand, node.field);
         return v === undefined ? new CelError(`no such key: ${node.field}`) : checkValue(v);
       }
       case 'index': {
-        const operand = this.eval(node.operand);
+        const operand = this.evaluate(node.operand);
         if (operand instanceof CelError) return operand;
-        const index = this.eval(node.index);
+        const index = this.evaluate(node.index);
         if (index instanceof CelError) return index;
         if (isMap(operand)) {
           if (typeof index !== 'string') return new CelError(`no such key: ${String(index)}`);
@@ -948,38 +948,38 @@ class Evaluator {
       case 'list': {
         const out: unknown[] = [];
         for (const e of node.elements) {
-          const v = this.eval(e);
+          const v = this.evaluate(e);
           if (v instanceof CelError) return v;
           out.push(v);
         }
         return out;
       }
       case 'not': {
-        const v = this.eval(node.operand);
+        const v = this.evaluate(node.operand);
         if (v instanceof CelError) return v;
         return typeof v === 'boolean' ? !v : noOverload('!_', v);
       }
       case 'negate': {
-        const v = this.eval(node.operand);
+        const v = this.evaluate(node.operand);
         if (v instanceof CelError) return v;
         if (typeof v === 'bigint') return v === INT64_MIN ? new CelError('int overflow') : -v;
         if (typeof v === 'number') return -v;
         return noOverload('-_', v);
       }
       case 'relation': {
-        const a = this.eval(node.left);
+        const a = this.evaluate(node.left);
         if (a instanceof CelError) return a;
-        const b = this.eval(node.right);
+        const b = this.evaluate(node.right);
         if (b instanceof CelError) return b;
         return relation(node.op, a, b);
       }
       case 'logical':
         return this.logical(node.op, node.operands);
       case 'conditional': {
-        const test = this.eval(node.test);
+        const test = this.evaluate(node.test);
         if (test instanceof CelError) return test;
         if (typeof test !== 'boolean') return noOverload('_?_:_', test);
-        return this.eval(test ? node.then : node.otherwise);
+        return this.evaluate(test ? node.then : node.otherwise);
       }
       case 'call':
         return this.call(node);
@@ -995,7 +995,7 @@ class Evaluator {
     const decisive = op === '||';
     let error: CelError | undefined;
     for (const o of operands) {
-      const v = this.eval(o);
+      const v = this.evaluate(o);
       if (v === decisive) return decisive;
       if (v === !decisive) continue;
       error ??= v instanceof CelError ? v : noOverload(op === '&&' ? '_&&_' : '_||_', v);
@@ -1010,18 +1010,18 @@ class Evaluator {
         if (node.args.length !== 1 || arg === undefined || arg.kind !== 'select') {
           return new CelError('has() needs one field selection');
         }
-        const operand = this.eval(arg.operand);
+        const operand = this.evaluate(arg.operand);
         if (operand instanceof CelError) return operand;
         if (!isMap(operand)) return noOverload('has', operand);
         return lookup(operand, arg.field) !== undefined;
       }
       return new CelError(`function '${node.name}' is not supported by fedlint`);
     }
-    const target = this.eval(node.target);
+    const target = this.evaluate(node.target);
     if (target instanceof CelError) return target;
     const args: unknown[] = [];
     for (const a of node.args) {
-      const v = this.eval(a);
+      const v = this.evaluate(a);
       if (v instanceof CelError) return v;
       args.push(v);
     }
@@ -1049,7 +1049,7 @@ class Evaluator {
 export function evaluateCel(ast: CelAst, vars: CelVars): CelResult {
   let result: unknown;
   try {
-    result = new Evaluator(vars).eval(ast);
+    result = new Evaluator(vars).evaluate(ast);
   } catch (err) {
     if (err instanceof RangeError) return { error: 'evaluation exceeded the stack' };
     throw err;

@@ -14,8 +14,11 @@ function pascal(id: string): string {
  * is absolute and none names the machine's directories.
  */
 function uri(file: string, cwd: string | undefined): string {
-  const relative = cwd !== undefined && path.isAbsolute(file) ? path.relative(cwd, file).split(path.sep).join('/') : file;
-  return relative.split('/').map(encodeURIComponent).join('/');
+  return relativePath(file, cwd).split('/').map(encodeURIComponent).join('/');
+}
+
+function relativePath(file: string, cwd: string | undefined): string {
+  return cwd !== undefined && path.isAbsolute(file) ? path.relative(cwd, file).split(path.sep).join('/') : file;
 }
 
 /**
@@ -51,7 +54,8 @@ export const sarifReporter: Reporter = (data) => {
               endColumn: f.range.endColumn,
             },
           },
-          logicalLocations: [{ fullyQualifiedName: f.resource, kind: 'resource' }],
+          // A file linted on its own is its own resource, named by its path: relative, as in its uri.
+          logicalLocations: [{ fullyQualifiedName: f.resource === f.at.file ? relativePath(f.resource, data.cwd) : f.resource, kind: 'resource' }],
         },
       ],
       // GitHub reads only primaryLocationLineHash and treats it as opaque; ours does not change when lines

@@ -32,7 +32,7 @@ export interface SourceLoad {
   problems: LoadProblem[];
   /** What was left unknown, and why. */
   unresolved: Array<{ at: Location; message: string }>;
-  /** Every file read: .tf, variable files, files read by file() and templatefile(). */
+  /** Every file read: .tf, variable files, files read by file() and templatefile() (not those that could not be read). */
   files: Array<{ display: string; text: string }>;
 }
 
@@ -66,9 +66,9 @@ async function automaticVarFiles(dir: string): Promise<string[]> {
  * Read each root module (and the local modules it calls) and evaluate it. A root that another root of
  * the list calls as a local module is read as part of that root only.
  */
-export async function loadTerraformSources(roots: SourceRoot[], options: { varFiles: string[]; cwd: string }): Promise<SourceLoad[]> {
+export async function loadTerraformSources(roots: SourceRoot[], options: { varFiles: string[]; cwd: string; linkRoots?: readonly string[] }): Promise<SourceLoad[]> {
   if (roots.length === 0) return [];
-  const sources = new Sources(await hclParser());
+  const sources = new Sources(await hclParser(), options.linkRoots);
   const trees: Array<{ root: SourceRoot; abs: string; config: ModuleConfig }> = [];
   for (const root of roots) {
     const abs = resolve(root.absolute);
@@ -126,7 +126,7 @@ function evaluateRoot(sources: Sources, root: SourceRoot, config: ModuleConfig, 
     unresolved.push({ at: { file: f.display, path: [], range: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 } }, message: `${f.display} is Terraform JSON syntax, which fedlint does not read; its resources are not linted` });
   }
   const files = new Map<string, { display: string; text: string }>();
-  for (const f of [...configFiles, ...variableFiles, ...ev.used]) if (!files.has(f.absolute)) files.set(f.absolute, { display: f.display, text: f.text });
+  for (const f of [...configFiles, ...variableFiles, ...ev.used]) if (!files.has(f.absolute) && !sources.unread.has(f)) files.set(f.absolute, { display: f.display, text: f.text });
   return { root, view, problems, unresolved, files: [...files.values()] };
 }
 

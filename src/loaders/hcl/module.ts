@@ -90,8 +90,41 @@ export class Sources {
   /** Problems by file, each reported once per run. */
   readonly problems = new Map<SourceFile, SourceProblem>();
   private readonly reported = new Set<SourceFile>();
+  /** Files that could not be read at all (not counted as linted). */
+  readonly unread = new Set<SourceFile>();
 
-  constructor(readonly hcl: HclParser) {}
+  /**
+   * Real paths of the folders and files the user asked to lint. A `.tf` that is a symbolic link is read only
+   * when it resolves inside one of them: a pull request can add `main.tf -> /home/runner/.aws/credentials`,
+   * and what fedlint reads can reach a report uploaded elsewhere. Empty: links are not checked (API callers).
+   */
+  private readonly linkRoots: string[];
+
+  constructor(
+    readonly hcl: HclParser,
+    linkRoots: readonly string[] = [],
+  ) {
+    this.linkRoots = linkRoots.map((r) => {
+      try {
+        return realpathSync(r);
+      } catch {
+        return r;
+      }
+    });
+  }
+
+  /** Whether a symbolic link at `abs` may be followed: it resolves inside a linted root (or to nothing). */
+  private linkAllowed(abs: string): boolean {
+    if (this.linkRoots.length === 0) return true;
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      // Dangling or looping: reading it gives the usual "file not found" problem.
+      return true;
+    }
+    return this.linkRoots.some((r) => within(r, real));
+  }
 
   /** A path relative to a root's display path (itself relative to the working directory). */
   static display(base: { absolute: string; display: string }, abs: string): string {
@@ -131,7 +164,21 @@ export class Sources {
     }
     const file: SourceFile = { display, absolute: abs, text };
     this.files.set(abs, file);
-    if (problem) this.problems.set(file, { file, s: 0, e: 0, message: problem });
+    if (problem) {
+      this.problems.set(file, { file, s: 0, e: 0, message: problem });
+      this.unread.add(file);
+    }
+    return file;
+  }
+
+  /** A file not read, with the reason as its problem (reported once, like a read failure). */
+  private refuse(abs: string, display: string, message: string): SourceFile {
+    const known = this.files.get(abs);
+    if (known) return known;
+    const file: SourceFile = { display, absolute: abs, text: '' };
+    this.files.set(abs, file);
+    this.problems.set(file, { file, s: 0, e: 0, message });
+    this.unread.add(file);
     return file;
   }
 
@@ -231,15 +278,23 @@ export class Sources {
       skipped: [],
     };
     let names: string[] = [];
+    const links = new Set<string>();
     try {
       const entries = await readdir(dir, { withFileTypes: true });
       names = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+      for (const e of entries) if (e.isSymbolicLink()) links.add(e.name);
     } catch {
       return config;
     }
     names.sort();
     const tf = names.filter((n) => n.endsWith('.tf'));
-    const files = await Promise.all(tf.map((n) => this.read(join(dir, n), Sources.display(base, join(dir, n)))));
+    const files = await Promise.all(
+      tf.map((n) => {
+        const abs = join(dir, n);
+        const display = Sources.display(base, abs);
+        return links.has(n) && !this.linkAllowed(abs) ? this.refuse(abs, display, 'a symbolic link to a file outside the folders being linted; fedlint does not follow it') : this.read(abs, display);
+      }),
+    );
     const overrides: ParsedFile[] = [];
     tf.forEach((name, i) => {
       const parsed = this.parse(files[i]!);

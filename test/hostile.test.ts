@@ -292,3 +292,43 @@ describe('the same inputs named on the command line', () => {
     rmSync(big);
   });
 });
+
+describe('deep nesting in the other languages fedlint reads', () => {
+  const NESTED = 100_000;
+
+  it('Terraform: 100,000 nested brackets or parentheses are one input error, the other modules still linted', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'fedlint-deep-tf-'));
+    // Readable by `nobody`, who runs the CLI when the tests run as root.
+    chmodSync(root, 0o755);
+    mkdirSync(path.join(root, '.git'));
+    for (const [name, expression] of <Array<[string, string]>>[
+      ['brackets', `${'['.repeat(NESTED)}${']'.repeat(NESTED)}`],
+      ['parentheses', `${'('.repeat(NESTED)}1${')'.repeat(NESTED)}`],
+    ]) {
+      mkdirSync(path.join(root, name));
+      writeFileSync(path.join(root, name, 'main.tf'), `locals {\n  x = ${expression}\n}\n`);
+    }
+    writeFileSync(path.join(root, 'valid.json'), VALID);
+    const r = await fedlint(['--format', 'json', '.'], { cwd: root });
+    const report = JSON.parse(r.stdout) as { findings: Array<{ file: string; ruleId: string }>; errors: Array<{ file: string; line: number; column: number; message: string }> };
+    expect(report.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`)).toEqual([
+      'brackets/main.tf:1:1: invalid HCL: expressions are nested too deeply to be read',
+      'parentheses/main.tf:1:1: invalid HCL: expressions are nested too deeply to be read',
+    ]);
+    expect(report.findings.map((f) => `${f.file} ${f.ruleId}`)).toEqual(['valid.json subject-wildcard']);
+    expect(r.code).toBe(2);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('.fedlint.yaml: 100,000 nested sequences are an invalid configuration, said in one line', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'fedlint-deep-yaml-'));
+    chmodSync(root, 0o755);
+    mkdirSync(path.join(root, '.git'));
+    writeFileSync(path.join(root, '.fedlint.yaml'), `rules: ${'['.repeat(NESTED)}${']'.repeat(NESTED)}\n`);
+    writeFileSync(path.join(root, 'valid.json'), VALID);
+    const r = await fedlint(['.'], { cwd: root });
+    expect(r.stderr).toMatch(/^\.fedlint\.yaml:1:\d+: invalid YAML: collections nested too deeply to be read\n$/);
+    expect(r.code).toBe(2);
+    rmSync(root, { recursive: true, force: true });
+  });
+});

@@ -165,7 +165,9 @@ export async function loadConfig(file: string, display: string): Promise<ConfigR
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const firstLine = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // The yaml parser recurses per level of nesting and reports running out of stack as a parse error.
+    const firstLine = reason.includes('Maximum call stack size exceeded') ? 'collections nested too deeply to be read' : reason;
     return { ok: false, errors: [{ file: display, ...at(e.pos[0]), message: `invalid YAML: ${firstLine}` }] };
   }
   const value = doc.toJS() ?? {};

@@ -89,6 +89,7 @@ describe('mutated fixtures never make a loader or a rule throw', () => {
         ),
         { numRuns: RUNS, seed: SEED },
       );
-    });
+      // A run takes about a millisecond (terraform-plan, the slowest); the long budgets of `npm run fuzz` need room.
+    }, Math.max(5_000, RUNS * 5));
   }
 });

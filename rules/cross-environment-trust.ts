@@ -18,9 +18,9 @@ export default defineRule({
     defaults: {},
     docs: {
       description:
-        'One trust admits tokens from more than one deployment environment (`environment:*`, or both `environment:dev` and `environment:prod`), a production target trusts non-production contexts (any branch, pull requests, a non-production environment), or the same subject is trusted by targets of different environments.',
+        'One trust admits tokens from more than one deployment environment (`environment:*`, or both `environment:dev` and `environment:prod`), a production target trusts a non-production environment, or the same subject is trusted by targets of different environments. A trust that admits pull requests or any branch is reported by unreviewed-context.',
       why:
-        'Environments exist so that production credentials require production approvals. A production role that also accepts the development environment, any branch, or pull requests can be assumed by code nobody reviewed; a subject shared by a dev and a prod role turns every dev workflow into a path to production.',
+        'Environments exist so that production credentials require production approvals. A production role that also accepts the development environment can be assumed by whatever runs there, without those approvals; a subject shared by a dev and a prod role turns every dev workflow into a path to production.',
       fix:
         'Give each environment its own role and pin each role to its environment\'s subject (`repo:OWNER/REPO:environment:production`), with required reviewers on that GitHub environment.',
       references: [
@@ -29,7 +29,7 @@ export default defineRule({
         'reference/idps.md §1.2; design.md §1 (environments)',
       ],
       examples: {
-        bad: show(getRoleOutput({ name: 'deploy-prod', path: '/prod/' }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com' }), StringLike: githubKeys({ sub: 'repo:octo-org/octo-repo:*' }) }))),
+        bad: show(getRoleOutput({ name: 'deploy-prod', path: '/prod/' }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com' }), StringLike: githubKeys({ sub: 'repo:octo-org/octo-repo:environment:*' }) }))),
         good: show(getRoleOutput({ name: 'deploy-prod', path: '/prod/' }, webIdentityTrust({ StringEquals: githubKeys({ aud: 'sts.amazonaws.com', sub: 'repo:octo-org/octo-repo:environment:production' }) }))),
       },
     },
@@ -66,20 +66,13 @@ export default defineRule({
     }
     if (!production) return;
     const nonProduction = [...classes.entries()].find(([cls]) => cls !== 'production');
+    // A production target that admits pull requests or any branch is unreviewed-context's finding (one
+    // mistake, one finding): who can mint such a token is anyone who can push, whatever the environment.
     if (nonProduction) {
       const e = nonProduction[1];
       ctx.report(binding, {
         at: e.at,
         message: `Production target ${binding.target.name}${where} trusts tokens of the ${JSON.stringify(e.name)} environment. Pin the production environment.`,
-      });
-      return;
-    }
-    const unreviewed = analysis?.pullRequest ?? analysis?.anyBranch;
-    if (unreviewed) {
-      const what = analysis?.pullRequest ? 'pull requests' : 'any branch';
-      ctx.report(binding, {
-        at: unreviewed.at,
-        message: `Production target ${binding.target.name}${where} trusts ${what}: ${JSON.stringify(unreviewed.pattern)} admits ${JSON.stringify(unreviewed.value)}. Pin a protected branch or a production environment with required reviewers.`,
       });
     }
   },
@@ -117,13 +110,22 @@ export default defineRule({
     };
     for (const group of exact.values()) {
       if (group.length < 2) continue;
+      // For each environment, the first few entries of other environments, found once: a subject shared by
+      // thousands of targets of one environment stays linear.
+      const othersOf = new Map<string | undefined, Entry[]>();
       for (const mine of group) {
-        let named = 0;
-        for (const other of group) {
-          if (other.binding.target.environment === mine.binding.target.environment) continue;
-          report(mine, other);
-          if (++named > MAX_NAMED) break;
+        const env = mine.binding.target.environment;
+        let others = othersOf.get(env);
+        if (!others) {
+          others = [];
+          for (const other of group) {
+            if (other.binding.target.environment === env) continue;
+            others.push(other);
+            if (others.length > MAX_NAMED) break;
+          }
+          othersOf.set(env, others);
         }
+        for (const other of others) report(mine, other);
       }
     }
     // Wildcard patterns against exact subjects and each other, bucketed by issuer.
@@ -134,27 +136,60 @@ export default defineRule({
       if (!list) byIssuer.set(host, (list = []));
       list.push(p);
     }
-    for (const [key, group] of exact) {
-      const host = key.slice(0, key.indexOf('\u0000'));
-      for (const p of byIssuer.get(host) ?? []) {
-        for (const e of group) {
-          if (!e.value.startsWith(literalPrefix(p.value)) || !globMatch(p.value, e.value)) continue;
-          report(p, e);
-          report(e, p);
+    // Each pattern finds the exact subjects that start with its literal prefix by binary search in the sorted
+    // subjects of its issuer, rather than being compared with every one; the matches are then reported in the
+    // order of a pass over every (subject, pattern) pair, which decides the names a message lists.
+    const groups = [...exact.values()];
+    const sorted = new Map<string, Array<{ value: string; group: number }>>();
+    [...exact.keys()].forEach((key, group) => {
+      const cut = key.indexOf('\u0000');
+      const host = key.slice(0, cut);
+      let list = sorted.get(host);
+      if (!list) sorted.set(host, (list = []));
+      list.push({ value: key.slice(cut + 1), group });
+    });
+    const hits: Array<{ group: number; pattern: number; p: Entry }> = [];
+    for (const [host, subjects] of sorted) {
+      subjects.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
+      (byIssuer.get(host) ?? []).forEach((p, pattern) => {
+        const prefix = literalPrefix(p.value);
+        let lo = 0;
+        let hi = subjects.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (subjects[mid]!.value < prefix) lo = mid + 1;
+          else hi = mid;
         }
+        for (let k = lo; k < subjects.length && subjects[k]!.value.startsWith(prefix); k++) {
+          if (globMatch(p.value, subjects[k]!.value)) hits.push({ group: subjects[k]!.group, pattern, p });
+        }
+      });
+    }
+    hits.sort((x, y) => x.group - y.group || x.pattern - y.pattern);
+    for (const { group, p } of hits) {
+      for (const e of groups[group]!) {
+        report(p, e);
+        report(e, p);
       }
     }
+    const full = (e: Entry): boolean => (sharing.get(e)?.length ?? 0) > MAX_NAMED;
     for (const group of byIssuer.values()) {
       group.sort((x, y) => (literalPrefix(x.value) < literalPrefix(y.value) ? -1 : 1));
+      const prefixes = group.map((e) => literalPrefix(e.value));
       for (let i = 0; i < group.length; i++) {
-        const pi = literalPrefix(group[i]!.value);
+        const pi = prefixes[i]!;
+        const a = group[i]!;
         for (let j = i + 1; j < group.length; j++) {
-          const pj = literalPrefix(group[j]!.value);
           // Sorted by prefix: once a prefix no longer extends this one, no later one does.
-          if (!pj.startsWith(pi)) break;
-          if (globsIntersect(group[i]!.value, group[j]!.value)) {
-            report(group[i]!, group[j]!);
-            report(group[j]!, group[i]!);
+          if (!prefixes[j]!.startsWith(pi)) break;
+          const b = group[j]!;
+          // Pairs that report() would ignore either way are skipped before the (costlier) intersection test:
+          // many targets of one environment often share one wildcard pattern.
+          if (a.binding.target.environment === b.binding.target.environment || a.binding.target.name === b.binding.target.name) continue;
+          if (full(a) && full(b)) continue;
+          if (globsIntersect(a.value, b.value)) {
+            report(a, b);
+            report(b, a);
           }
         }
       }

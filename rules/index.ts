@@ -8,6 +8,7 @@ import issuerUntrusted from './issuer-untrusted.js';
 import conditionBypass from './condition-bypass.js';
 import principalWildcard from './principal-wildcard.js';
 import crossEnvironmentTrust from './cross-environment-trust.js';
+import unreviewedContext from './unreviewed-context.js';
 import sessionTtlExcessive from './session-ttl-excessive.js';
 import mutableClaim from './mutable-claim.js';
 import staticCredential from './static-credential.js';
@@ -21,6 +22,7 @@ export const RULES: readonly AnyRule[] = [
   conditionBypass,
   principalWildcard,
   crossEnvironmentTrust,
+  unreviewedContext,
   sessionTtlExcessive,
   mutableClaim,
   staticCredential,

@@ -211,7 +211,7 @@ describe('fedlint aws against moto', () => {
     expect(rulesOn(findings, arn('gha-any-repo'))).toContain('subject-wildcard');
     expect(rulesOn(findings, arn('gha-long-session', '/ci/'))).toEqual(['session-ttl-excessive']);
     expect(rulesOn(findings, arn('lambda-exec'))).toEqual([]);
-    const prod = findings.find((f) => f.resource === arn('payments-deployer', '/deploy/') && f.ruleId === 'cross-environment-trust');
+    const prod = findings.find((f) => f.resource === arn('payments-deployer', '/deploy/') && f.ruleId === 'unreviewed-context');
     expect(prod?.message).toContain('tag Environment=production');
     // The provider's client-ID list pins the audience of roles without an aud condition.
     expect(findings.map((f) => f.ruleId)).not.toContain('audience-missing');

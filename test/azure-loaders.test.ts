@@ -383,7 +383,7 @@ describe('findings on Azure exports land on the offending value', () => {
     expect(result.errors).toEqual([]);
     const got = result.findings.map((f) => ({ rule: f.ruleId, level: f.level, resource: f.resource, line: f.range.startLine, column: f.range.startColumn }));
     expect(got).toEqual([
-      { rule: 'cross-environment-trust', level: 'error', resource: 'id-deploy-prod/gh-pr', ...find(text, '"repo:contoso/app:pull_request"') },
+      { rule: 'unreviewed-context', level: 'error', resource: 'id-deploy-prod/gh-pr', ...find(text, '"repo:contoso/app:pull_request"') },
       { rule: 'subject-wildcard', level: 'note', resource: 'id-deploy-prod/gh-star', ...find(text, '"repo:contoso/*"') },
       { rule: 'audience-missing', level: 'warning', resource: 'id-tools/gh-aud', ...find(text, '"sts.amazonaws.com"') },
       { rule: 'issuer-unpinned', level: 'error', resource: 'id-tools/gl', ...find(text, '"http://gitlab.contoso.example"') },
@@ -633,7 +633,7 @@ describe('terraform plan: azuread_application_federated_identity_credential', ()
       { address: 'azuread_application_federated_identity_credential.deploy_prod', after: classicAfter({ subject: 'repo:contoso/secret-app:pull_request' }), sensitive: { subject: true } },
     ]);
     const result = await lintText(named.text);
-    expect(result.findings.map((f) => f.ruleId)).toEqual(['cross-environment-trust']);
+    expect(result.findings.map((f) => f.ruleId)).toEqual(['unreviewed-context']);
     expect(result.findings[0]!.message).not.toContain('secret-app');
     expect(result.findings[0]!.message).toContain('(sensitive value)');
   });

@@ -336,13 +336,13 @@ describe('formats', () => {
 });
 
 describe('commands', () => {
-  it('`fedlint rules` lists all eleven rules with their default level', async () => {
+  it('`fedlint rules` lists all twelve rules with their default level', async () => {
     const r = await fedlint(['rules']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const rows = lines(r.stdout);
     expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(RULE_IDS);
-    expect(RULE_IDS).toHaveLength(11);
+    expect(RULE_IDS).toHaveLength(12);
     expect(rows[0]).toMatch(/^subject-missing\s+error\s+/);
     expect(rows.find((l) => l.startsWith('session-ttl-excessive'))).toMatch(/^session-ttl-excessive\s+warning\s+/);
     expect(rows.find((l) => l.startsWith('mutable-claim'))).toMatch(/^mutable-claim\s+note\s+/);

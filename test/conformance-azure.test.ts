@@ -5,13 +5,12 @@
  *
  * 1. Matching: each vector's condition becomes a real credential export, loaded by the azure-fic loader; the
  *    tests it lowers to (reference/azure.md §1, §3) must accept or refuse the vector's token as `expect` says.
- * 2. Judging: a credential with that subject or expression for the GitHub issuer, on a production-named target,
- *    must draw a finding at warning or error when the pair is graded `dangerous`; a pair graded `safe` must
- *    draw none at warning or error on a production or a non-production target. Grades that depend on
- *    context fedlint reads from the target (pull requests and any-branch patterns matter on production) are
- *    judged on a production target, as test/conformance.test.ts does for AWS. No graded vector differs
- *    today; one that comes to differ deliberately must be listed here with its reason and its actual
- *    outcome asserted (as test/conformance.test.ts does), never skipped.
+ * 2. Judging: a credential with that subject or expression for the GitHub issuer must draw a finding at
+ *    warning or error when the pair is graded `dangerous`, and a pair graded `safe` none at warning or error,
+ *    on a production-named and on a non-production target alike (pull requests and any-branch patterns are
+ *    unreviewed-context's: an error on production, a warning elsewhere). No graded vector differs today; one
+ *    that comes to differ deliberately must be listed here with its reason and its actual outcome asserted
+ *    (as test/conformance.test.ts does), never skipped.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -123,13 +122,15 @@ describe('Azure conformance vectors: judged by the rules', () => {
 
   for (const v of judged) {
     if (v.judgment!.grade === 'dangerous') {
-      it(`${v.id}: the credential admitting a dangerous subject is reported on a production target`, async () => {
-        const result = await lintText(exportFor(v, true));
-        expect(result.errors).toEqual([]);
-        expect(result.findings.filter((f) => f.level !== 'note').map((f) => f.ruleId).length).toBeGreaterThan(0);
-        // The finding points at the credential's subject or expression, where the fix goes.
-        const fields = result.findings.filter((f) => f.level !== 'note').map((f) => f.at.path.join('.'));
-        expect(fields.every((p) => p === 'subject' || p === 'claimsMatchingExpression.value')).toBe(true);
+      it(`${v.id}: the credential admitting a dangerous subject is reported on any target`, async () => {
+        for (const production of [true, false]) {
+          const result = await lintText(exportFor(v, production));
+          expect(result.errors).toEqual([]);
+          expect(result.findings.filter((f) => f.level !== 'note').map((f) => f.ruleId).length).toBeGreaterThan(0);
+          // The finding points at the credential's subject or expression, where the fix goes.
+          const fields = result.findings.filter((f) => f.level !== 'note').map((f) => f.at.path.join('.'));
+          expect(fields.every((p) => p === 'subject' || p === 'claimsMatchingExpression.value')).toBe(true);
+        }
       });
     } else {
       it(`${v.id}: a safe pair draws no warning or error on any target`, async () => {

@@ -39,17 +39,25 @@ const NOT_LOWERED: Record<string, string> = {
     "`^refs/tags/v[0-9]+` has a character class: it is neither a literal nor a literal prefix, so the ref test is 'unknown' (the CEL evaluator still decides the vector).",
 };
 
-/** Graded pairs where fedlint's verdict differs from the grade on purpose; the actual findings are asserted. */
+/**
+ * Graded pairs where fedlint's verdict differs from the grade on purpose; the actual findings are asserted.
+ *
+ * Agreement that deserves a word: gh-gcp-name-recycle-danger and gh-gcp-pull-request-danger share one
+ * condition (`assertion.repository == 'octo-org/octo-repo'`). It pins no ref, event or environment, so it
+ * admits the repository's pull requests and every branch: unreviewed-context reports it at warning
+ * (reference/idps.md §1.2), which is the pull-request pair's danger. The name-recycling danger of the other
+ * pair stays a mutable-claim note (a repository pinned by name is one repository until the name is freed);
+ * that pair is reported at warning because of the same missing ref limit.
+ */
 const DIFFERENT: Record<string, { reason: string; findings: string[] }> = {
-  'gh-gcp-name-recycle-danger': {
+  'gh-gcp-immutable-id-pin-safe': {
     reason:
-      'A repository pinned by name is one repository today; it becomes dangerous only after the name is freed and re-registered. fedlint reports that as mutable-claim, a note (design.md §1), not at warning or error.',
-    findings: ['mutable-claim:note'],
+      "The ids pin one repository, as the grade says, but nothing in the condition limits the ref, event or environment, so the repository's pull requests and every branch pass (the vector's own reason: \"Repo-wide across refs, so add a ref pin for branch scoping\"; gh-gcp-pull-request-danger grades the same reach through a name pin dangerous). unreviewed-context reports that reach at warning on a target of unknown environment (reference/idps.md §1.2).",
+    findings: ['unreviewed-context:warning'],
   },
-  'gh-gcp-pull-request-danger': {
-    reason:
-      'The danger here is the event (pull_request), not the identity: the condition pins one repository. fedlint judges pull-request and any-branch reach from the subject on production targets (cross-environment-trust; unreviewed-context arrives with `simulate`), and this condition tests no subject; only the name pin is reported, as a note.',
-    findings: ['mutable-claim:note'],
+  'gh-gcp-immutable-id-survives-rename': {
+    reason: 'The same condition as gh-gcp-immutable-id-pin-safe, with the same reach: its pull requests and every branch pass (see there).',
+    findings: ['unreviewed-context:warning'],
   },
 };
 

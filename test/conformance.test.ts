@@ -6,8 +6,9 @@
  * that any finding can only come from the vector's condition.
  *
  * Some grades depend on the target (README of the vectors): a wildcard that admits pull requests or any
- * branch is judged on a production target, the way cross-environment-trust reads it. Deliberate
- * differences are listed in DIFFERENT with the reason.
+ * branch matters most on a production target. unreviewed-context reports it on every target (an error on
+ * production, a warning elsewhere), so each dangerous pair is judged on a production and on a
+ * non-production role alike. Deliberate differences are listed in DIFFERENT with the reason.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -78,10 +79,12 @@ describe('graded AWS vectors', () => {
       continue;
     }
     if (grade === 'dangerous') {
-      it(`${v.id}: the condition admitting a dangerous subject is reported on a production target`, async () => {
-        const result = await lintText(policy(v, true));
-        expect(result.errors).toEqual([]);
-        expect(result.findings.filter((f) => f.level !== 'note').map((f) => f.ruleId).length).toBeGreaterThan(0);
+      it(`${v.id}: the condition admitting a dangerous subject is reported on any target`, async () => {
+        for (const production of [true, false]) {
+          const result = await lintText(policy(v, production));
+          expect(result.errors).toEqual([]);
+          expect(result.findings.filter((f) => f.level !== 'note').map((f) => f.ruleId).length).toBeGreaterThan(0);
+        }
       });
     } else {
       it(`${v.id}: a safe pair draws no finding on any target`, async () => {

@@ -390,6 +390,8 @@ describe('joining members to the providers of their pool', () => {
     const second = provider({ name: `${POOL}/providers/second`, attributeCondition: "assertion.repository_owner_id == '1342004'" });
     const result = await lintText(JSON.stringify([provider(), second], null, 2), JSON.stringify(iamPolicy([member('*')]), null, 2));
     expect(result.findings.map((f) => [f.ruleId, f.level, f.at.file])).toEqual([
+      // The first provider pins one repository but no ref, and the pool-wide member passes its pull requests on.
+      ['unreviewed-context', 'warning', 'input-0.json'],
       ['subject-wildcard', 'warning', 'input-0.json'],
       ['subject-missing', 'error', 'input-1.json'],
     ]);

@@ -179,11 +179,22 @@ function parseGithubCustom(subject: string): ParsedSubject | undefined {
         if (!result.unit || key === 'repository_id') result.unit = valueSpan;
         break;
       case 'job_workflow_ref': {
-        // owner/repo/path@ref: the reusable workflow pins the caller only to who may call it.
+        // owner/repo/path@ref: the reusable workflow pins the caller only to who may call it. The unit is the
+        // workflow (owner/repo/path); its ref, like the ref of the claim (githubJobWorkflowRefClaim), is a
+        // context: a wildcard there admits other refs of the same workflow (unreviewed-context's concern),
+        // not other repositories.
         const slash = value.indexOf('/');
+        const at = value.lastIndexOf('@');
         if (slash <= 0) return undefined;
         if (!result.tenant) result.tenant = span(valueStart, value.slice(0, slash));
-        if (!result.unit) result.unit = valueSpan;
+        if (!result.unit) result.unit = at > slash ? span(valueStart, value.slice(0, at)) : valueSpan;
+        if (at > slash && !result.context) {
+          const ref = value.slice(at + 1);
+          const branch = /^refs\/heads\/(.+)$/.exec(ref);
+          result.context = branch
+            ? { kind: 'branch', value: branch[1]!, span: span(valueStart + at + 1, ref) }
+            : { kind: ref.startsWith('refs/tags/') ? 'tag' : 'other', value: ref, span: span(valueStart + at + 1, ref) };
+        }
         break;
       }
       case 'ref': {

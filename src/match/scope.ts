@@ -150,6 +150,16 @@ function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Ge
   }
 }
 
+/**
+ * Values a pattern stands for, built the way witnesses are (each wildcard filled with one fragment, or up to
+ * four of them with two fragments in turn; `?` written as `x`), with a mask of the characters that came from
+ * a wildcard. For a pattern without wildcards (or an exact test) the value itself. The caller checks every
+ * value with the matcher before relying on it.
+ */
+export function* fillPattern(pattern: string, wildcard: boolean, fills: string[]): Generator<{ text: string; derived: Uint8Array }> {
+  for (const c of candidatesFor(pattern, wildcard, fills)) yield { text: c.text, derived: c.derived };
+}
+
 function overlaps(span: Span | undefined, derived: Uint8Array): boolean {
   if (!span) return false;
   for (let i = span.start; i < span.end; i++) if (derived[i]) return true;

@@ -44,10 +44,13 @@ function getKey(obj: Record<string, Json>, name: string): { key: string; value: 
   return undefined;
 }
 
-/** A string or list of strings, with the path of each string. */
+/**
+ * A string or list of strings, with the path of each string. Paths are built with concat, which allocates
+ * what they hold (a spread over-allocates): a large input keeps hundreds of thousands of them.
+ */
 function stringList(value: Json, path: JsonPath): Array<{ value: string; path: JsonPath }> {
   if (Array.isArray(value)) {
-    return value.flatMap((v, i) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [{ value: String(v), path: [...path, i] }] : []));
+    return value.flatMap((v, i) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [{ value: String(v), path: path.concat(i) }] : []));
   }
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [{ value: String(value), path }];
   return [];
@@ -156,7 +159,7 @@ function principals(statement: Record<string, Json>, basePath: JsonPath): { list
   const entry = getKey(statement, 'Principal') ?? getKey(statement, 'NotPrincipal');
   if (!entry) return undefined;
   const notPrincipal = entry.key.toLowerCase() === 'notprincipal';
-  const path = [...basePath, entry.key];
+  const path = basePath.concat(entry.key);
   if (entry.value === '*') return { list: [{ kind: 'any', value: '*', path }], notPrincipal };
   if (!isObject(entry.value)) return { list: [], notPrincipal };
   const list: Principal[] = [];
@@ -164,7 +167,7 @@ function principals(statement: Record<string, Json>, basePath: JsonPath): { list
     const kind = key.toLowerCase();
     const mapped = kind === 'federated' ? 'federated' : kind === 'aws' ? 'aws' : kind === 'service' ? 'service' : undefined;
     if (!mapped) continue;
-    for (const v of stringList(value, [...path, key])) list.push({ kind: mapped, value: v.value, path: v.path });
+    for (const v of stringList(value, path.concat(key))) list.push({ kind: mapped, value: v.value, path: v.path });
   }
   return { list, notPrincipal };
 }
@@ -177,7 +180,9 @@ function federatedIssuer(value: string, at: Location): { issuer: IssuerRef; mech
   const oidc = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/(.+)$/i.exec(value);
   if (oidc) {
     const host = normalizeIssuerHost(oidc[1]!);
-    return { issuer: { kind: 'exact', host, at }, mechanism: 'oidc', prefix: host };
+    // The provider URL as registered (case, trailing slash) is what STS compares the token's iss with.
+    const issuer: IssuerRef = oidc[1] === host ? { kind: 'exact', host, at } : { kind: 'exact', host, written: oidc[1]!, at };
+    return { issuer, mechanism: 'oidc', prefix: host };
   }
   const saml = /^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider\/(.+)$/i.exec(value);
   if (saml) return { issuer: { kind: 'exact', host: `saml-provider/${saml[1]!}`, at }, mechanism: 'saml', prefix: 'saml' };
@@ -206,7 +211,7 @@ interface ParsedCondition {
 function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: PolicyContext, problems: PolicyProblem[]): ParsedCondition[] {
   const entry = getKey(statement, 'Condition');
   if (!entry) return [];
-  const path = [...basePath, entry.key];
+  const path = basePath.concat(entry.key);
   if (!isObject(entry.value)) {
     problems.push({ at: ctx.locate(path), message: 'Condition must be an object of operators' });
     return [];
@@ -215,12 +220,12 @@ function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: Po
   for (const [opName, block] of Object.entries(entry.value)) {
     const op = parseOperator(opName);
     if (!isObject(block)) {
-      problems.push({ at: ctx.locate([...path, opName]), message: `condition operator ${opName} must map keys to values` });
+      problems.push({ at: ctx.locate(path.concat(opName)), message: `condition operator ${opName} must map keys to values` });
       continue;
     }
     for (const [key, raw] of Object.entries(block)) {
       const { prefix, claim } = splitKey(key);
-      result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, raw, [...path, opName, key], ctx) });
+      result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, raw, path.concat(opName, key), ctx) });
     }
   }
   return result;
@@ -265,12 +270,12 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
   if (!statements) {
     return { bindings, problems: [{ at: ctx.locate([]), message: 'trust policy has no Statement object or array' }] };
   }
-  const denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: Actions }> = [];
+  const denies: Deny[] = [];
   for (const { statement, path } of statements) {
     const effect = getKey(statement, 'Effect');
     const effectValue = typeof effect?.value === 'string' ? effect.value.toLowerCase() : undefined;
     if (effectValue !== 'allow' && effectValue !== 'deny') {
-      problems.push({ at: ctx.locate(effect ? [...path, effect.key] : path), message: 'statement Effect must be "Allow" or "Deny"' });
+      problems.push({ at: ctx.locate(effect ? path.concat(effect.key) : path), message: 'statement Effect must be "Allow" or "Deny"' });
       continue;
     }
     const p = principals(statement, path);
@@ -278,7 +283,7 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
     const conds = conditions(statement, path, ctx, problems);
     const acts = actions(statement);
     if (effectValue === 'deny') {
-      if (!p.notPrincipal) denies.push({ principals: p.list, conditions: conds, actions: acts });
+      denies.push({ principals: p.list, conditions: conds, actions: acts, at: ctx.locate(path), notPrincipal: p.notPrincipal });
       continue;
     }
     // Allow + NotAction grants every action it does not list: for the trust, treat it as any action.
@@ -372,28 +377,52 @@ function bucketOf(binding: TrustBinding, c: ParsedCondition, prefix: string | un
 
 const WEB_IDENTITY = 'sts:assumerolewithwebidentity';
 
+interface Deny {
+  principals: Principal[];
+  conditions: ParsedCondition[];
+  actions: Actions;
+  at: Location;
+  notPrincipal: boolean;
+}
+
+/** Keep a covering Deny that the claim tests cannot express, for `fedlint simulate` (TrustBinding.unappliedDenies). */
+function keepUnapplied(binding: TrustBinding, deny: Deny): void {
+  const prefix = binding.issuer.kind === 'exact' ? binding.issuer.host : undefined;
+  const conditions = deny.conditions.map((c) => ({ key: c.key, claim: c.claim, bucket: bucketOf(binding, c, prefix, new Set()), constraint: c.constraint }));
+  (binding.unappliedDenies ??= []).push({ at: deny.at, conditions });
+}
+
 /**
  * Apply Deny statements that cover a binding: a Deny without conditions removes it; a Deny with one
  * test on this binding's issuer narrows it by the negated test. Returns false when the binding is dead.
  */
-function applyDenies(
-  binding: TrustBinding,
-  denies: Array<{ principals: Principal[]; conditions: ParsedCondition[]; actions: Actions }>,
-): boolean {
+function applyDenies(binding: TrustBinding, denies: Deny[]): boolean {
   const action = binding.mechanism === 'saml' ? 'sts:assumerolewithsaml' : binding.mechanism === 'oidc' ? WEB_IDENTITY : 'sts:assumerole';
   for (const deny of denies) {
     if (!coversAction(deny.actions, action)) continue;
+    if (deny.notPrincipal) {
+      // Deny + NotPrincipal refuses every principal it does not list; the rules leave it aside.
+      if (!deny.principals.some((p) => p.kind === 'any' || principalValueMatches(binding, p))) keepUnapplied(binding, deny);
+      continue;
+    }
     const covers = deny.principals.some(
       (p) => p.kind === 'any' || (p.kind === 'aws' && p.value === '*') || principalValueMatches(binding, p),
     );
     if (!covers) continue;
     if (deny.conditions.length === 0) return false;
-    if (deny.conditions.length !== 1) continue;
+    if (deny.conditions.length !== 1) {
+      keepUnapplied(binding, deny);
+      continue;
+    }
     const only = deny.conditions[0]!;
     const prefix = binding.issuer.kind === 'exact' ? binding.issuer.host : undefined;
-    if (only.prefix !== prefix && !(binding.mechanism === 'saml' && only.prefix === 'saml')) continue;
+    if (only.prefix !== prefix && !(binding.mechanism === 'saml' && only.prefix === 'saml')) {
+      keepUnapplied(binding, deny);
+      continue;
+    }
     const narrowed = negate(only.constraint);
     if (narrowed) (binding.claims[only.claim] ??= []).push(narrowed);
+    else keepUnapplied(binding, deny);
   }
   return true;
 }

@@ -75,7 +75,8 @@ function lowerIssuer(field: Field<string>, label: string, problems: LoadProblem[
     problems.push({ at: field.at, message: `${label} has no issuer` });
     return { kind: 'unknown', reason: `${label} has no issuer`, at: field.at };
   }
-  const issuer: IssuerRef = { kind: 'exact', host: normalizeIssuerHost(field.value), at: field.at };
+  // `written`: Entra compares iss with the issuer exactly as configured (azure.md §1, §8).
+  const issuer: IssuerRef = { kind: 'exact', host: normalizeIssuerHost(field.value), written: field.value, at: field.at };
   // An OpenID Connect issuer is an https URL; anything else (http://, no scheme) is recorded as insecure.
   if (!/^https:\/\//i.test(field.value.trim())) issuer.insecure = true;
   return issuer;

@@ -145,7 +145,8 @@ export function parseMember(member: string): ParsedMember | undefined {
 
 /** The issuer an OIDC provider trusts (gcp.md §2.3: issuer_uri must be https). */
 export function oidcIssuer(uri: string, at: Location): IssuerRef {
-  const issuer: IssuerRef = { kind: 'exact', host: normalizeIssuerHost(uri), at };
+  // `written`: the token's iss must equal issuer_uri (gcp.md §2.3).
+  const issuer: IssuerRef = { kind: 'exact', host: normalizeIssuerHost(uri), written: uri, at };
   if (!/^https:\/\//i.test(uri.trim())) issuer.insecure = true;
   return issuer;
 }

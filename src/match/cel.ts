@@ -88,11 +88,23 @@ export type CelParseResult = { ok: true; ast: CelAst } | { ok: false; message: s
 
 export interface CelVars {
   assertion?: Record<string, unknown>;
-  attribute?: Record<string, unknown>;
-  google?: Record<string, unknown>;
+  /** Maps of values; for evaluateCelPartial also a celUnknown() value (the whole map is not known). */
+  attribute?: Record<string, unknown> | unknown;
+  google?: Record<string, unknown> | unknown;
 }
 
 export type CelResult = boolean | { error: string };
+
+/**
+ * The result of evaluateCelPartial: a value, a CEL error, or 'unknown' when the result depends on a value
+ * bound with celUnknown(). `limit` marks errors that come from fedlint's own bounds (a function it does not
+ * evaluate, a regular expression feature or size it refuses, the stack), not from CEL's semantics: what the
+ * expression does in Google's evaluator is then not known either.
+ */
+export type CelPartialResult =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'error'; message: string; limit: boolean }
+  | { kind: 'unknown'; reason: string };
 
 // ---------------------------------------------------------------------------------------------------------
 // Lexer
@@ -749,7 +761,42 @@ export function printCel(ast: CelAst): string {
 
 /** A CEL runtime error. Kept distinct from every CEL value (maps are plain objects). */
 class CelError {
-  constructor(readonly message: string) {}
+  /** `limit`: the error is one of fedlint's bounds (see CelPartialResult), not CEL's semantics. */
+  constructor(
+    readonly message: string,
+    readonly limit = false,
+  ) {}
+}
+
+/**
+ * A value fedlint does not know (an attribute mapped by an expression it cannot evaluate). Only
+ * evaluateCelPartial meets these. Like CEL's own unknowns (cel-spec langdef.md "Evaluation", partial
+ * state), an operation on an unknown is unknown, except where the result does not depend on it: `&&` and
+ * `||` with a deciding operand elsewhere; and a strict operation whose other operand is an error is that
+ * error whatever the unknown holds.
+ */
+class CelUnknown {
+  constructor(readonly reason: string) {}
+}
+
+/** A value to bind in CelVars (a variable or a map entry) for evaluateCelPartial: the result may depend on it. */
+export function celUnknown(reason: string): unknown {
+  return new CelUnknown(reason);
+}
+
+/** Whether a value is one made by celUnknown(), and why it is unknown. */
+export function unknownReason(value: unknown): string | undefined {
+  return value instanceof CelUnknown ? value.reason : undefined;
+}
+
+/** The first error among evaluated operands, else the first unknown, else undefined (strict operations). */
+function strictFailure(...values: unknown[]): CelError | CelUnknown | undefined {
+  let unknown: CelUnknown | undefined;
+  for (const v of values) {
+    if (v instanceof CelError) return v;
+    if (v instanceof CelUnknown) unknown ??= v;
+  }
+  return unknown;
 }
 
 type CelType = 'string' | 'int' | 'double' | 'bool' | 'null' | 'list' | 'map' | 'unsupported';
@@ -789,7 +836,8 @@ function lookup(map: Record<string, unknown>, key: string): unknown {
 }
 
 function checkValue(v: unknown): unknown {
-  return typeOf(v) === 'unsupported' ? new CelError(`unsupported value of JavaScript type ${typeof v}`) : v;
+  if (v instanceof CelUnknown) return v;
+  return typeOf(v) === 'unsupported' ? new CelError(`unsupported value of JavaScript type ${typeof v}`, true) : v;
 }
 
 function numericEquals(a: bigint | number, b: bigint | number): boolean {
@@ -800,8 +848,10 @@ function numericEquals(a: bigint | number, b: bigint | number): boolean {
 }
 
 /** Heterogeneous equality (see the module comment): different types are unequal, never an error. */
-function celEquals(a: unknown, b: unknown, depth = 0): boolean | CelError {
-  if (depth > MAX_VALUE_DEPTH) return new CelError('value nested too deeply to compare');
+function celEquals(a: unknown, b: unknown, depth = 0): boolean | CelError | CelUnknown {
+  if (a instanceof CelUnknown) return a;
+  if (b instanceof CelUnknown) return b;
+  if (depth > MAX_VALUE_DEPTH) return new CelError('value nested too deeply to compare', true);
   const ta = typeOf(a);
   const tb = typeOf(b);
   if (ta === 'unsupported' || tb === 'unsupported') return noOverload('_==_', a, b);
@@ -877,18 +927,25 @@ function relation(op: CelRelationOp, a: unknown, b: unknown): unknown {
       return celEquals(a, b);
     case '!=': {
       const r = celEquals(a, b);
-      return r instanceof CelError ? r : !r;
+      return r instanceof CelError || r instanceof CelUnknown ? r : !r;
     }
     case 'in': {
+      if (a instanceof CelUnknown) return a;
       if (Array.isArray(b)) {
+        let unknown: CelUnknown | undefined;
         for (const el of b) {
           const r = celEquals(a, el);
           if (r instanceof CelError) return r;
-          if (r) return true;
+          if (r instanceof CelUnknown) unknown ??= r;
+          else if (r) return true;
         }
-        return false;
+        return unknown ?? false;
       }
-      if (isMap(b)) return typeof a === 'string' ? lookup(b, a) !== undefined : false;
+      if (isMap(b)) {
+        if (typeof a !== 'string') return false;
+        const v = lookup(b, a);
+        return v instanceof CelUnknown ? v : v !== undefined;
+      }
       return noOverload('@in', a, b);
     }
     default: {
@@ -923,16 +980,16 @@ class Evaluator {
       }
       case 'select': {
         const operand = this.evaluate(node.operand);
-        if (operand instanceof CelError) return operand;
+        if (operand instanceof CelError || operand instanceof CelUnknown) return operand;
         if (!isMap(operand)) return new CelError(`no_matching_overload: field selection .${node.field} on ${typeOf(operand)}`);
         const v = lookup(operand, node.field);
         return v === undefined ? new CelError(`no such key: ${node.field}`) : checkValue(v);
       }
       case 'index': {
         const operand = this.evaluate(node.operand);
-        if (operand instanceof CelError) return operand;
         const index = this.evaluate(node.index);
-        if (index instanceof CelError) return index;
+        const failed = strictFailure(operand, index);
+        if (failed) return failed;
         if (isMap(operand)) {
           if (typeof index !== 'string') return new CelError(`no such key: ${String(index)}`);
           const v = lookup(operand, index);
@@ -946,38 +1003,31 @@ class Evaluator {
         return noOverload('_[_]', operand, index);
       }
       case 'list': {
-        const out: unknown[] = [];
-        for (const e of node.elements) {
-          const v = this.evaluate(e);
-          if (v instanceof CelError) return v;
-          out.push(v);
-        }
-        return out;
+        const out = node.elements.map((e) => this.evaluate(e));
+        return strictFailure(...out) ?? out;
       }
       case 'not': {
         const v = this.evaluate(node.operand);
-        if (v instanceof CelError) return v;
+        if (v instanceof CelError || v instanceof CelUnknown) return v;
         return typeof v === 'boolean' ? !v : noOverload('!_', v);
       }
       case 'negate': {
         const v = this.evaluate(node.operand);
-        if (v instanceof CelError) return v;
+        if (v instanceof CelError || v instanceof CelUnknown) return v;
         if (typeof v === 'bigint') return v === INT64_MIN ? new CelError('int overflow') : -v;
         if (typeof v === 'number') return -v;
         return noOverload('-_', v);
       }
       case 'relation': {
         const a = this.evaluate(node.left);
-        if (a instanceof CelError) return a;
         const b = this.evaluate(node.right);
-        if (b instanceof CelError) return b;
-        return relation(node.op, a, b);
+        return strictFailure(a, b) ?? relation(node.op, a, b);
       }
       case 'logical':
         return this.logical(node.op, node.operands);
       case 'conditional': {
         const test = this.evaluate(node.test);
-        if (test instanceof CelError) return test;
+        if (test instanceof CelError || test instanceof CelUnknown) return test;
         if (typeof test !== 'boolean') return noOverload('_?_:_', test);
         return this.evaluate(test ? node.then : node.otherwise);
       }
@@ -994,13 +1044,17 @@ class Evaluator {
   private logical(op: '&&' | '||', operands: readonly CelAst[]): unknown {
     const decisive = op === '||';
     let error: CelError | undefined;
+    // An unknown operand could be the deciding one, so it wins over errors (an error is the result only
+    // if the unknown turns out not to decide).
+    let unknown: CelUnknown | undefined;
     for (const o of operands) {
       const v = this.evaluate(o);
       if (v === decisive) return decisive;
       if (v === !decisive) continue;
-      error ??= v instanceof CelError ? v : noOverload(op === '&&' ? '_&&_' : '_||_', v);
+      if (v instanceof CelUnknown) unknown ??= v;
+      else error ??= v instanceof CelError ? v : noOverload(op === '&&' ? '_&&_' : '_||_', v);
     }
-    return error ?? !decisive;
+    return unknown ?? error ?? !decisive;
   }
 
   private call(node: Extract<CelAst, { kind: 'call' }>): unknown {
@@ -1011,20 +1065,17 @@ class Evaluator {
           return new CelError('has() needs one field selection');
         }
         const operand = this.evaluate(arg.operand);
-        if (operand instanceof CelError) return operand;
+        if (operand instanceof CelError || operand instanceof CelUnknown) return operand;
         if (!isMap(operand)) return noOverload('has', operand);
-        return lookup(operand, arg.field) !== undefined;
+        const field = lookup(operand, arg.field);
+        return field instanceof CelUnknown ? field : field !== undefined;
       }
-      return new CelError(`function '${node.name}' is not supported by fedlint`);
+      return new CelError(`function '${node.name}' is not supported by fedlint`, true);
     }
     const target = this.evaluate(node.target);
-    if (target instanceof CelError) return target;
-    const args: unknown[] = [];
-    for (const a of node.args) {
-      const v = this.evaluate(a);
-      if (v instanceof CelError) return v;
-      args.push(v);
-    }
+    const args = node.args.map((a) => this.evaluate(a));
+    const failed = strictFailure(target, ...args);
+    if (failed) return failed;
     switch (node.name) {
       case 'startsWith':
       case 'endsWith':
@@ -1041,22 +1092,35 @@ class Evaluator {
         return program instanceof CelError ? program : runRegex(program, target);
       }
       default:
-        return new CelError(`function '${node.name}' is not supported by fedlint`);
+        return new CelError(`function '${node.name}' is not supported by fedlint`, true);
     }
   }
 }
 
 export function evaluateCel(ast: CelAst, vars: CelVars): CelResult {
+  const r = evaluateCelPartial(ast, vars);
+  if (r.kind === 'error') return { error: r.message };
+  if (r.kind === 'unknown') return { error: `depends on a value fedlint does not know: ${r.reason}` };
+  if (typeof r.value === 'boolean') return r.value;
+  return { error: `condition evaluated to ${typeOf(r.value)}, not bool` };
+}
+
+/**
+ * Evaluate an expression to a value (an attribute_mapping gives strings and lists, a condition a bool),
+ * with CEL's error semantics; vars may hold celUnknown() values, which make the result 'unknown' when it
+ * depends on them.
+ */
+export function evaluateCelPartial(ast: CelAst, vars: CelVars): CelPartialResult {
   let result: unknown;
   try {
     result = new Evaluator(vars).evaluate(ast);
   } catch (err) {
-    if (err instanceof RangeError) return { error: 'evaluation exceeded the stack' };
+    if (err instanceof RangeError) return { kind: 'error', message: 'evaluation exceeded the stack', limit: true };
     throw err;
   }
-  if (result instanceof CelError) return { error: result.message };
-  if (typeof result === 'boolean') return result;
-  return { error: `condition evaluated to ${typeOf(result)}, not bool` };
+  if (result instanceof CelError) return { kind: 'error', message: result.message, limit: result.limit };
+  if (result instanceof CelUnknown) return { kind: 'unknown', reason: result.reason };
+  return { kind: 'value', value: result };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1448,13 +1512,14 @@ interface Program {
 
 function compileRegex(pattern: string): Program | CelError {
   if (pattern.length > MAX_REGEX_LENGTH) {
-    return new CelError(`regular expression longer than ${MAX_REGEX_LENGTH} characters`);
+    return new CelError(`regular expression longer than ${MAX_REGEX_LENGTH} characters`, true);
   }
   let re: Re;
   try {
     re = new RegexParser(pattern).parse();
   } catch (err) {
-    if (err instanceof RegexSyntaxError) return new CelError(`invalid regular expression: ${err.message}`);
+    // Features fedlint refuses (RE2 has them) are its limits; anything else RE2 would refuse as well.
+    if (err instanceof RegexSyntaxError) return new CelError(`invalid regular expression: ${err.message}`, /by fedlint/.test(err.message));
     throw err;
   }
   const states: State[] = [];
@@ -1505,7 +1570,8 @@ function compileRegex(pattern: string): Program | CelError {
     const match = add({ t: 'match' });
     return { states, start: compile(re, match) };
   } catch (err) {
-    if (err instanceof RegexSyntaxError) return new CelError(err.message);
+    // Only the state budget throws here: fedlint's bound, not RE2's.
+    if (err instanceof RegexSyntaxError) return new CelError(err.message, true);
     throw err;
   }
 }

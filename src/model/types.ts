@@ -83,6 +83,11 @@ export type IssuerRef =
       kind: 'exact';
       /** Issuer host and path without scheme, e.g. token.actions.githubusercontent.com. */
       host: string;
+      /**
+       * The issuer as the input writes it, when that differs from `host` (letter case, a trailing slash, the
+       * scheme of an issuer URL): `fedlint simulate` compares a token's iss with it as the cloud does.
+       */
+      written?: string;
       at: Location;
       /** The issuer URL is written with a scheme other than https:// (an issuer URL must be https). */
       insecure?: boolean;
@@ -149,6 +154,17 @@ export interface TrustBinding {
    * literal fallback): rules must not judge it, only say that it could not be judged.
    */
   undetermined?: { reason: string; at: Location };
+  /**
+   * AWS: Deny statements that cover this trust but could not be folded into its claim tests (several
+   * conditions, a condition on another key, an operator that has no negation in the model, a NotPrincipal
+   * that does not list this principal). The rules do not read them; `fedlint simulate` evaluates them on
+   * the token, since such a Deny may still refuse it (reference/aws.md §1).
+   */
+  unappliedDenies?: Array<{
+    at: Location;
+    /** ANDed: the Deny applies when every one holds. Empty: it applies to every request. */
+    conditions: Array<{ key: string; claim: string; bucket: 'claims' | 'context' | 'foreign'; constraint: Constraint }>;
+  }>;
   /**
    * GCP: the IAM member (principal:// or principalSet://) that grants the target to federated identities
    * of a workload identity pool. `scope: 'pool'` is `principalSet://…/*`, every identity of the pool.

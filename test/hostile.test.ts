@@ -82,16 +82,23 @@ const VALID = fixture('subject-wildcard/bad/owner-prefix.json');
 
 /**
  * The hook preloaded with `node --import`: the first time fedlint opens `vanishing.json` (found by the
- * directory walk moments before), the file is deleted first, so the read meets a file that is gone.
+ * directory walk moments before), the file is deleted first, so the read meets a file that is gone. Both
+ * ways of opening are covered (fedlint reads its inputs synchronously).
  */
 const VANISH_HOOK = `
-import { rmSync } from 'node:fs';
+import fs, { rmSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
+const vanish = (file) => { if (String(file).endsWith('vanishing.json')) rmSync(file, { force: true }); };
 const open = fsp.open;
 fsp.open = function (file, ...rest) {
-  if (String(file).endsWith('vanishing.json')) rmSync(file, { force: true });
+  vanish(file);
   return open.call(this, file, ...rest);
+};
+const openSync = fs.openSync;
+fs.openSync = function (file, ...rest) {
+  vanish(file);
+  return openSync.call(this, file, ...rest);
 };
 syncBuiltinESMExports();
 `;

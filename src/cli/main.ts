@@ -1,7 +1,6 @@
 /**
  * The command line: the only module that touches process, the console and the file system for output.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +10,8 @@ import { discover, displayPath } from '../discover/index.js';
 import { explainText } from '../engine/docs.js';
 import { atOrAbove, lint } from '../engine/lint.js';
 import { applyEnvironments } from '../config/environments.js';
-import { findConfig, loadConfig, type Config } from '../config/load.js';
+import { findConfig } from '../config/find.js';
+import type { Config } from '../config/load.js';
 import { ruleSettings } from '../config/settings.js';
 import { applySuppressions } from '../config/suppress.js';
 import type { AwsScan } from '../aws/index.js';
@@ -21,9 +21,10 @@ import { INPUT_FORMATS, loadInput, type LoadedInput } from '../loaders/index.js'
 import { PositionResolver } from '../loaders/positions.js';
 import type { Finding, InputError, Level, Location, ResolvedRange } from '../model/types.js';
 import { FORMATS, REPORTERS } from '../reporters/index.js';
-import { stripControl } from '../reporters/text.js';
+import { loadColors, stripControl } from '../reporters/text.js';
 import type { ReportedFinding } from '../reporters/types.js';
 import { fixturePair, writeStarterConfig } from './project-files.js';
+import { registerSimulate } from './simulate.js';
 import { VERSION } from './version.js';
 
 export interface Io {
@@ -40,7 +41,7 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 class UsageError extends Error {}
 
-function fingerprint(f: Finding): string {
+function fingerprint(f: Finding, createHash: typeof import('node:crypto').createHash): string {
   const h = createHash('sha256');
   h.update([f.ruleId, f.at.file, f.resource, JSON.stringify(f.at.path), JSON.stringify(f.at.inner ?? null)].join('\u0000'));
   return h.digest('hex').slice(0, 32);
@@ -173,14 +174,14 @@ export async function loadPaths(paths: readonly string[], opts: Pick<AnalyseOpti
 export async function analyseInputs(loaded: LoadedInputs, opts: AnalyseOptions): Promise<Analysis> {
   const { inputs, files, unresolvedAt, moduleFiles } = loaded;
   const resolvers = new Map<string, PositionResolver>();
-  const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i.text!]));
+  const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i]));
   const resolve = (at: Location): ResolvedRange => {
     if (at.range) return at.range;
     let r = resolvers.get(at.file);
     if (!r) {
-      const text = texts.get(at.file);
-      if (text === undefined) return { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-      resolvers.set(at.file, (r = new PositionResolver(text)));
+      const input = texts.get(at.file);
+      if (input === undefined) return { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+      resolvers.set(at.file, (r = new PositionResolver(input.text!, input.jsonIndex)));
     }
     return r.resolve(at);
   };
@@ -197,7 +198,10 @@ export async function analyseInputs(loaded: LoadedInputs, opts: AnalyseOptions):
   const bindings = [...inputs.flatMap((i) => i.bindings), ...gcp.bindings];
   if (opts.config) applyEnvironments(bindings, opts.config, opts.cwd);
   const lintInput = { bindings, credentials: inputs.flatMap((i) => i.credentials) };
-  const fingerprints = new Map(lint(lintInput, settings).map((f) => [f, fingerprint(f)]));
+  const reported = lint(lintInput, settings);
+  // node:crypto is loaded only when there are findings to fingerprint (a clean file in a pre-commit hook).
+  const { createHash } = reported.length > 0 ? await import('node:crypto') : { createHash: undefined };
+  const fingerprints = new Map(reported.map((f) => [f, fingerprint(f, createHash!)]));
   const linted = await placeOnSource([...fingerprints.keys()], inputs, files, opts);
   const findings: ReportedFinding[] = linted.map((f) => ({
     ...f,
@@ -282,6 +286,8 @@ async function placeOnSource(
 async function configFor(given: string | undefined, io: Io): Promise<Config | undefined | 'invalid'> {
   const file = given ? path.resolve(io.cwd, given) : await findConfig(io.cwd);
   if (!file) return undefined;
+  // The YAML parser and the schema validator are loaded only when there is a configuration to read.
+  const { loadConfig } = await import('../config/load.js');
   const result = await loadConfig(file, given ?? displayPath(file, io.cwd));
   if (result.ok) return result.config;
   for (const e of result.errors) io.stderr(`${stripControl(`${e.file}:${e.line}:${e.column}: ${e.message}`)}\n`);
@@ -333,7 +339,9 @@ async function report(analysis: Analysis, rules: AnyRule[], baseline: Set<string
       throw new UsageError(`cannot write ${opts.writeBaseline}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  const output = REPORTERS[opts.format]!(data, { color: opts.output === undefined && useColor(io, opts.color) });
+  const color = opts.output === undefined && useColor(io, opts.color);
+  if (color) await loadColors();
+  const output = REPORTERS[opts.format]!(data, { color });
   if (opts.output) {
     try {
       await writeFile(opts.output, output);
@@ -551,6 +559,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       exitCode = await runAws(opts, io);
     });
   for (const option of program.options) if (option.long && AWS_SHARED_OPTIONS.includes(option.long)) aws.addOption(option);
+  registerSimulate(program, io, INPUT_FORMATS, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -4,13 +4,13 @@
  * build time, and turned into the settings the engine uses. Every mistake is one error naming the key's
  * line and column.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { InputError, Level } from '../model/types.js';
 import validate from './schema-validator.generated.cjs';
 
-export const CONFIG_NAMES = ['.fedlint.yaml', '.fedlint.yml'];
+export { CONFIG_NAMES, findConfig } from './find.js';
 
 export interface EnvironmentSpec {
   /** The key under `environments:` (prod, dev, ...). */
@@ -55,38 +55,6 @@ export interface Config {
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: InputError[] };
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The nearest .fedlint.yaml from `cwd` up to the repository root (the folder holding .git), if any. */
-export async function findConfig(cwd: string): Promise<string | undefined> {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    for (const name of CONFIG_NAMES) {
-      const candidate = path.join(dir, name);
-      if (await isFile(candidate)) return candidate;
-    }
-    if (await exists(path.join(dir, '.git'))) return undefined;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 /** The node at a JSON-pointer-like path in the YAML document; `key` for the key of the last step. */
 function nodeAt(doc: Document, steps: readonly string[], key: boolean): { range?: [number, number, number] | null } | undefined {

@@ -6,7 +6,6 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import type { InputError } from '../model/types.js';
 
 export interface DiscoveredFile {
@@ -58,6 +57,8 @@ export async function discover(paths: readonly string[], cwd: string): Promise<D
       continue;
     }
     if (info.isDirectory()) {
+      // fast-glob is loaded only to walk a directory: a pre-commit hook names its files.
+      const { default: fg } = await import('fast-glob');
       const found = await fg(['**/*.json', '**/*.tf'], {
         cwd: absolute,
         ignore: IGNORED_DIRECTORIES,
@@ -65,12 +66,15 @@ export async function discover(paths: readonly string[], cwd: string): Promise<D
         dot: false,
         followSymbolicLinks: false,
         suppressErrors: true,
-        absolute: true,
       });
+      // Paths come relative to the folder, so each display path is the folder's plus the rest (path.relative
+      // for each of 10,000 files cost more than the walk); a folder shown absolute shows its files absolute.
+      const base = displayPath(absolute, cwd);
+      const under = base === '.' ? '' : base.startsWith('..') || path.isAbsolute(base) ? undefined : `${base}/`;
       for (const f of found) {
-        const abs = path.normalize(f);
+        const abs = path.join(absolute, f);
         if (abs.endsWith('.tf')) addModule(path.dirname(abs));
-        else if (!files.has(abs)) files.set(abs, { absolute: abs, display: displayPath(abs, cwd), explicit: false });
+        else if (!files.has(abs)) files.set(abs, { absolute: abs, display: under === undefined ? abs.split(path.sep).join('/') : `${under}${f}`, explicit: false });
       }
     } else if (absolute.endsWith('.tf')) {
       addModule(path.dirname(absolute));

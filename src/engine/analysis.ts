@@ -34,10 +34,16 @@ const cache = new WeakMap<TrustBinding, TrustAnalysis>();
 
 const RANK: Record<Breadth, number> = { pinned: 0, 'tenant-wide': 1, open: 2 };
 
+/** Profiles by issuer host as the binding holds it: issuerProfile normalises the host first, which costs more than this lookup. */
+const profiles = new Map<string, IssuerProfile>();
+
 export function profileOf(binding: TrustBinding): IssuerProfile | undefined {
   if (binding.mechanism === 'saml') return samlProfile();
   if (binding.mechanism !== 'oidc' || binding.issuer.kind !== 'exact') return undefined;
-  return issuerProfile(binding.issuer.host);
+  const host = binding.issuer.host;
+  let profile = profiles.get(host);
+  if (!profile) profiles.set(host, (profile = issuerProfile(host)));
+  return profile;
 }
 
 /** A positive test with no IfExists always fails for an absent claim, so it can never be met. */

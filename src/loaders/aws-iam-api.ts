@@ -43,7 +43,7 @@ function tagsOf(role: Record<string, Json>): Record<string, string> | undefined 
 
 function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, source: string): LoadResult {
   const problems: PolicyProblem[] = [];
-  const here = (path: JsonPath): Location => ({ file, path: [...rolePath, ...path] });
+  const here = (path: JsonPath): Location => ({ file, path: rolePath.concat(path) });
   const name = typeof role['RoleName'] === 'string' ? role['RoleName'] : undefined;
   const arn = typeof role['Arn'] === 'string' ? role['Arn'] : undefined;
   const rolePathValue = typeof role['Path'] === 'string' ? role['Path'] : undefined;
@@ -59,7 +59,7 @@ function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, 
   }
   const docPath: JsonPath = ['AssumeRolePolicyDocument'];
   let doc = role['AssumeRolePolicyDocument'];
-  let locate = (path: JsonPath, key?: boolean): Location => (key ? { ...here([...docPath, ...path]), key } : here([...docPath, ...path]));
+  let locate = (path: JsonPath, key?: boolean): Location => (key ? { file, path: rolePath.concat(docPath, path), key } : { file, path: rolePath.concat(docPath, path) });
   if (typeof doc === 'string') {
     const decoded = decodePolicyString(doc);
     if (!decoded.ok) return { bindings: [], problems: [{ at: here(docPath), message: decoded.message }] };

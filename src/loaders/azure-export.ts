@@ -101,7 +101,7 @@ function str(v: Json): string | undefined {
 
 function loadCredential(obj: Record<string, Json>, objPath: JsonPath, ctx: Context, out: LoadResult): void {
   const { file } = ctx;
-  const here = (path: JsonPath): Location => ({ file, path: [...objPath, ...path] });
+  const here = (path: JsonPath): Location => ({ file, path: objPath.concat(path) });
   const { fields, path: fieldsPath, arm } = fieldsOf(obj);
   const field = (name: string): Location => here([...fieldsPath, name]);
   const name = str(obj['name']) ?? str(fields['name']);

@@ -61,7 +61,7 @@ function field(obj: Record<string, Json>, camel: string): { key: string; value: 
 }
 
 function providerFromExport(obj: Record<string, Json>, path: JsonPath, file: string, fallbackName: string, problems: LoadProblem[]): GcpProviderFact {
-  const here = (p: JsonPath): Location => ({ file, path: [...path, ...p] });
+  const here = (p: JsonPath): Location => ({ file, path: path.concat(p) });
   const resourceName = typeof obj['name'] === 'string' && PROVIDER_NAME.test(obj['name']) ? obj['name'] : undefined;
   const parts = resourceName ? PROVIDER_NAME.exec(resourceName) : null;
   const pool: GcpPoolRef = {};

@@ -26,15 +26,15 @@ const UNTIL_APPLY = 'known only after apply';
 /** Where a value known only after apply is flagged: its `after_unknown` entry when the plan has one. */
 function unknownAt(r: PlanResource, file: string, attribute: JsonPath): Location {
   const p = r.path;
-  if (p[p.length - 1] === 'after') return { file, path: [...p.slice(0, -1), 'after_unknown', ...attribute] };
+  if (p[p.length - 1] === 'after') return { file, path: p.slice(0, -1).concat('after_unknown', attribute) };
   return at(r, file, attribute);
 }
 
 /** The resource's `address` line, where a finding about the whole resource lands. */
 function addressAt(r: PlanResource, file: string): Location {
   const p = r.path;
-  if (p.length >= 2 && p[p.length - 1] === 'after' && p[p.length - 2] === 'change') return { file, path: [...p.slice(0, -2), 'address'] };
-  if (p[p.length - 1] === 'values') return { file, path: [...p.slice(0, -1), 'address'] };
+  if (p.length >= 2 && p[p.length - 1] === 'after' && p[p.length - 2] === 'change') return { file, path: p.slice(0, -2).concat('address') };
+  if (p[p.length - 1] === 'values') return { file, path: p.slice(0, -1).concat('address') };
   return at(r, file, []);
 }
 

@@ -43,7 +43,8 @@ export interface PlanView {
 /** Where a value of a resource sits in the plan file. */
 export function at(resource: PlanResource, file: string, attribute: JsonPath, inner?: JsonPath): Location {
   if (resource.locate) return resource.locate(attribute, inner);
-  const loc: Location = { file, path: [...resource.path, ...attribute] };
+  // concat allocates exactly what the path needs (a spread over-allocates): plans hold tens of thousands of these.
+  const loc: Location = { file, path: resource.path.concat(attribute) };
   if (inner) loc.inner = inner;
   return loc;
 }
@@ -103,6 +104,7 @@ export function looksLikePlan(value: Json): value is Record<string, Json> {
 
 /** Module instance path of an address: everything before the last `type.name[index]` (data sources: `data.type.name`). */
 export function moduleOf(address: string): string {
+  if (!address.startsWith('module.')) return '';
   const parts = splitAddress(address);
   const out: string[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) {
@@ -158,33 +160,39 @@ function indexConfigModule(module: Json, path: JsonPath): ConfigModule {
   if (Array.isArray(resources)) {
     resources.forEach((r, i) => {
       if (isObject(r) && typeof r['address'] === 'string' && isObject(r['expressions'])) {
-        out.resources.set(r['address'], { expressions: r['expressions'], path: [...path, 'resources', i, 'expressions'] });
+        out.resources.set(r['address'], { expressions: r['expressions'], path: path.concat('resources', i, 'expressions') });
       }
     });
   }
   const calls = module['module_calls'];
   if (isObject(calls)) {
     for (const [name, call] of Object.entries(calls)) {
-      if (isObject(call)) out.calls.set(name, indexConfigModule(call['module'], [...path, 'module_calls', name, 'module']));
+      if (isObject(call)) out.calls.set(name, indexConfigModule(call['module'], path.concat('module_calls', name, 'module')));
     }
   }
   return out;
 }
 
-function configFor(root: ConfigModule | undefined, r: { module: string; mode: string; type: string; name: string }) {
-  let m = root;
-  for (const call of moduleCallNames(r.module)) m = m?.calls.get(call);
-  const local = `${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}`;
-  return m?.resources.get(local);
+/** The configuration module of each module instance path, found once per path (a module holds many resources). */
+function configModules(root: ConfigModule | undefined): (module: string) => ConfigModule | undefined {
+  const found = new Map<string, ConfigModule | undefined>();
+  return (module) => {
+    if (module === '') return root;
+    if (found.has(module)) return found.get(module);
+    let m = root;
+    for (const call of moduleCallNames(module)) m = m?.calls.get(call);
+    found.set(module, m);
+    return m;
+  };
 }
 
 function fromValuesModule(module: Json, path: JsonPath, visit: (r: Record<string, Json>, path: JsonPath) => void, depth = 0): void {
   // Module nesting in real plans is shallow; the bound only guards against hostile input.
   if (!isObject(module) || depth > 100) return;
   const resources = module['resources'];
-  if (Array.isArray(resources)) resources.forEach((r, i) => isObject(r) && visit(r, [...path, 'resources', i]));
+  if (Array.isArray(resources)) resources.forEach((r, i) => isObject(r) && visit(r, path.concat('resources', i)));
   const children = module['child_modules'];
-  if (Array.isArray(children)) children.forEach((c, i) => fromValuesModule(c, [...path, 'child_modules', i], visit, depth + 1));
+  if (Array.isArray(children)) children.forEach((c, i) => fromValuesModule(c, path.concat('child_modules', i), visit, depth + 1));
 }
 
 /**
@@ -201,6 +209,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
   }
   const configuration = plan['configuration'];
   const config = isObject(configuration) ? indexConfigModule(configuration['root_module'], ['configuration', 'root_module']) : undefined;
+  const configModule = configModules(config);
   const seen = new Set<string>();
   const add = (raw: Record<string, Json>, values: Json, unknown: Json, sensitive: Json, path: JsonPath): void => {
     const address = raw['address'];
@@ -212,7 +221,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     const mode = raw['mode'] === 'data' ? 'data' : 'managed';
     const module = typeof raw['module_address'] === 'string' ? raw['module_address'] : moduleOf(address);
     const resource: PlanResource = { address, mode, type, name, module, values, unknown, sensitive, path };
-    const c = configFor(config, resource);
+    const c = configModule(module)?.resources.get(`${mode === 'data' ? 'data.' : ''}${type}.${name}`);
     if (c) resource.config = c;
     view.resources.push(resource);
   };
@@ -223,7 +232,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     // A resource on its way out no longer grants anything once applied (reference/terraform-plan.md §3).
     if (actions.length > 0 && actions.every((a) => a === 'delete' || a === 'forget')) return;
     if (typeof rc['deposed'] === 'string') return;
-    add(rc, change['after'], change['after_unknown'], change['after_sensitive'], [...path, 'change', 'after']);
+    add(rc, change['after'], change['after_unknown'], change['after_sensitive'], path.concat('change', 'after'));
   };
   const changes = plan['resource_changes'];
   if (Array.isArray(changes)) changes.forEach((rc, i) => addChange(rc, ['resource_changes', i]));
@@ -235,7 +244,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
   const prior = plan['prior_state'];
   if (isObject(prior) && isObject(prior['values'])) {
     fromValuesModule(prior['values']['root_module'], ['prior_state', 'values', 'root_module'], (r, path) => {
-      if (r['mode'] === 'data') add(r, r['values'], undefined, r['sensitive_values'], [...path, 'values']);
+      if (r['mode'] === 'data') add(r, r['values'], undefined, r['sensitive_values'], path.concat('values'));
     });
   }
   if (!Array.isArray(changes)) {
@@ -243,7 +252,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     const state = plan['values'];
     const root = isObject(planned) ? planned['root_module'] : isObject(state) ? state['root_module'] : undefined;
     const base: JsonPath = isObject(planned) ? ['planned_values', 'root_module'] : ['values', 'root_module'];
-    fromValuesModule(root, base, (r, path) => add(r, r['values'], undefined, r['sensitive_values'], [...path, 'values']));
+    fromValuesModule(root, base, (r, path) => add(r, r['values'], undefined, r['sensitive_values'], path.concat('values')));
   }
   return view;
 }

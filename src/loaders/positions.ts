@@ -1,13 +1,15 @@
 /**
  * JSON path → line and column, computed only for values a finding points at. Loaders work on the
- * output of JSON.parse (fast, no positions); this module parses a file a second time with
- * jsonc-parser only when a finding in it is reported, once per file.
+ * output of JSON.parse (fast, no positions); this module goes back to the text only when a finding in it is
+ * reported. It builds no syntax tree of the file (for a 50 MB plan that would be a second copy of the
+ * document, several times its size): it walks the text along the path of each finding, skipping the values
+ * beside the path, and remembers the children of the containers it walked through, so that all the findings
+ * of one file cost about one pass over it.
  */
-import { parseTree, type Node } from 'jsonc-parser';
 import type { JsonPath, Location, ResolvedRange } from '../model/types.js';
 
 /**
- * How deeply fedlint reads JSON. jsonc-parser (used for positions and error locations) and the code that
+ * How deeply fedlint reads JSON. jsonc-parser (used for error locations) and the code that
  * walks parsed values recurse once per level, so a file nested 200,000 arrays deep would exhaust the stack;
  * real inputs (Terraform plans included) stay within a few dozen levels.
  */
@@ -19,15 +21,111 @@ export const MAX_JSON_DEPTH = 1000;
  * line break), so that the count is the nesting that parser would recurse through, even in malformed text.
  */
 export function jsonTooDeepAt(text: string, limit = MAX_JSON_DEPTH): number {
+  return scanJson(text, limit, false).tooDeepAt;
+}
+
+/** Where the values of the first levels of a JSON text are, recorded while checking its depth. */
+export interface JsonIndex {
+  root?: Span;
+  /** Children of the containers of the first INDEXED_LEVELS levels, by start offset. */
+  children: Map<number, Children>;
+}
+
+/**
+ * Levels whose children the depth check records: the document and its members, so the elements of a
+ * plan's `resource_changes` or of `list-roles` output are found without another pass over the text.
+ */
+const INDEXED_LEVELS = 2;
+/** A container with more children than this is not recorded (it would cost more memory than it saves). */
+const MAX_INDEXED_CHILDREN = 1 << 20;
+
+interface Frame {
+  level: number;
+  start: number;
+  children: Map<string, Span> | Span[] | undefined;
+  /** object: expecting a key, a colon, a value or a comma; array: a value or a comma. */
+  state: 'key' | 'colon' | 'value' | 'comma';
+  key?: { start: number; end: number };
+  /** A number, true, false or null being read: its start. */
+  literal: number;
+  /** The last child container opened, for a child that is not indexed itself (its end closes a value here). */
+  open: number;
+}
+
+/**
+ * The depth check (see jsonTooDeepAt), and with `index` the spans of the first levels' values (valid JSON
+ * is what matters; on malformed text the index is merely incomplete). Every input goes through this before
+ * JSON.parse, so it is written for speed: strings (most of a plan) are skipped with indexOf rather than
+ * character by character, and only the first levels run the bookkeeping of the index.
+ */
+export function scanJson(text: string, limit = MAX_JSON_DEPTH, index = false): { tooDeepAt: number; index?: JsonIndex } {
+  const levels = index ? INDEXED_LEVELS : 0;
+  const children = new Map<number, Children>();
+  const frames: Frame[] = [];
+  let root: Span | undefined;
+  let rootStart = -1;
   let depth = 0;
   const n = text.length;
+  // The next LF and CR at or after the current string, found once and reused until passed (-1: none left).
+  let lf = -2;
+  let cr = -2;
+  const frame = (): Frame | undefined => {
+    const f = frames[frames.length - 1];
+    return f && f.level === depth ? f : undefined;
+  };
+  /** A value of the current level starts (a container's child, or the document). */
+  const valueStart = (i: number): void => {
+    if (depth === 0) rootStart = i;
+  };
+  /** A value of the current level ends just before `end`. */
+  const valueEnd = (f: Frame | undefined, start: number, end: number): void => {
+    if (depth === 0) {
+      root ??= { start: rootStart >= 0 ? rootStart : start, end };
+      return;
+    }
+    if (!f) return;
+    if (f.children) {
+      if (Array.isArray(f.children)) f.children.push({ start, end });
+      else if (f.key) f.children.set(keyOf(text, f.key.start, f.key.end), { start, end, keyStart: f.key.start, keyEnd: f.key.end });
+      if ((Array.isArray(f.children) ? f.children.length : f.children.size) > MAX_INDEXED_CHILDREN) f.children = undefined;
+    }
+    f.key = undefined;
+    f.state = 'comma';
+  };
+  const endLiteral = (f: Frame | undefined, i: number): void => {
+    if (f && f.literal >= 0) {
+      const start = f.literal;
+      f.literal = -1;
+      valueEnd(f, start, i);
+    }
+  };
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i++;
-        else if (d === 34 || d === 10 || d === 13) break;
+      const start = i;
+      const close = closingQuote(text, i);
+      if (lf !== -1 && lf <= i) lf = text.indexOf('\n', i + 1);
+      if (cr !== -1 && cr <= i) cr = text.indexOf('\r', i + 1);
+      if ((lf < 0 || lf > close) && (cr < 0 || cr > close)) {
+        i = close;
+      } else {
+        // A line break inside: the scanner's own rules (an escaped line break does not end the string).
+        for (i++; i < n; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 92 /* \ */) i++;
+          else if (d === 34 || d === 10 || d === 13) break;
+        }
+      }
+      if (depth <= levels) {
+        const f = frame();
+        endLiteral(f, start);
+        if (f && f.state === 'key') {
+          f.key = { start, end: Math.min(i + 1, n) };
+          f.state = 'colon';
+        } else {
+          valueStart(start);
+          valueEnd(f, start, Math.min(i + 1, n));
+        }
       }
     } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
       while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
@@ -35,12 +133,70 @@ export function jsonTooDeepAt(text: string, limit = MAX_JSON_DEPTH): number {
       const end = text.indexOf('*/', i + 2);
       i = end < 0 ? n : end + 1;
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
-      if (++depth > limit) return i;
+      if (depth <= levels) {
+        const f = frame();
+        endLiteral(f, i);
+        valueStart(i);
+        if (f) f.open = i;
+      }
+      if (++depth > limit) return { tooDeepAt: i };
+      if (depth <= levels) frames.push({ level: depth, start: i, children: c === 91 ? [] : new Map(), state: c === 91 ? 'value' : 'key', literal: -1, open: -1 });
     } else if (c === 93 /* ] */ || c === 125 /* } */) {
-      if (depth > 0) depth--;
+      if (depth === 0) continue;
+      if (depth <= levels) {
+        const f = frame();
+        endLiteral(f, i);
+        if (f) {
+          frames.pop();
+          if (f.children) children.set(f.start, f.children);
+        }
+        depth--;
+        valueEnd(frame(), f?.start ?? i, i + 1);
+      } else if (--depth === levels) {
+        // A container one level below the index closes: it is a value of an indexed container.
+        const parent = frame();
+        if (parent && parent.open >= 0) valueEnd(parent, parent.open, i + 1);
+      }
+    } else if (depth <= levels && depth > 0) {
+      const f = frame();
+      if (!f) continue;
+      if (c === 32 || c === 10 || c === 13 || c === 9) endLiteral(f, i);
+      else if (c === 58 /* : */) {
+        endLiteral(f, i);
+        if (f.state === 'colon') f.state = 'value';
+      } else if (c === 44 /* , */) {
+        endLiteral(f, i);
+        f.state = Array.isArray(f.children) || (f.children === undefined && text.charCodeAt(f.start) === 91) ? 'value' : 'key';
+      } else if (f.literal < 0 && f.state !== 'key' && f.state !== 'colon') f.literal = i;
+    } else if (depth === 0 && levels > 0 && rootStart < 0 && c !== 32 && c !== 10 && c !== 13 && c !== 9) {
+      // A document that is a number, true, false or null: located on demand.
+      rootStart = i;
     }
   }
-  return -1;
+  return index ? { tooDeepAt: -1, index: root ? { root, children } : { children } } : { tooDeepAt: -1 };
+}
+
+/**
+ * A property name of the index, decoded. Parsed rather than sliced: a slice of a long string keeps the whole
+ * text alive, and the index outlives the text's other uses.
+ */
+function keyOf(text: string, start: number, end: number): string {
+  try {
+    return JSON.parse(text.slice(start, end)) as string;
+  } catch {
+    return text.slice(start + 1, end - 1);
+  }
+}
+
+/** The offset of the quote that closes the string opened at `open` (not escaped by an odd run of backslashes), or the text's length. */
+function closingQuote(text: string, open: number): number {
+  for (let j = open; ; ) {
+    j = text.indexOf('"', j + 1);
+    if (j < 0) return text.length;
+    let k = j - 1;
+    while (text.charCodeAt(k) === 92) k--;
+    if ((j - 1 - k) % 2 === 0) return j;
+  }
 }
 
 /** Offsets of line starts, for offset → line/column by binary search. */
@@ -48,6 +204,11 @@ export class LineIndex {
   private readonly starts: number[] = [0];
 
   constructor(text: string) {
+    // Without CRs, indexOf finds the line ends far faster than a loop over every character.
+    if (text.indexOf('\r') < 0) {
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) this.starts.push(i + 1);
@@ -77,6 +238,8 @@ export class LineIndex {
   }
 }
 
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\', '/': '/' };
+
 /**
  * Decode a JSON string literal while recording, for each decoded UTF-16 unit, the offset of the raw
  * text it came from. This lets a finding inside JSON embedded in a string (a plan's
@@ -101,8 +264,7 @@ function decodeWithOffsets(raw: string, base: number): { text: string; offsets: 
       i += 5;
       continue;
     }
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\', '/': '/' };
-    text += simple[next ?? ''] ?? next ?? '';
+    text += ESCAPES[next ?? ''] ?? next ?? '';
     offsets.push(start);
     i += 1;
   }
@@ -110,62 +272,227 @@ function decodeWithOffsets(raw: string, base: number): { text: string; offsets: 
   return { text, offsets };
 }
 
+/** Where a value sits in a JSON text: [start, end) offsets, and for an object's property those of its key. */
+interface Span {
+  start: number;
+  end: number;
+  keyStart?: number;
+  keyEnd?: number;
+}
+
+/** The children of an object (by key; a duplicated key keeps its last occurrence, as JSON.parse does) or an array. */
+type Children = Map<string, Span> | Span[];
+
 /**
- * Like jsonc-parser's findNodeAtLocation, but a duplicated key resolves to its last occurrence, the one
- * JSON.parse keeps and the rules therefore judged.
+ * A JSON text seen through the paths into it. Valid JSON is the case that matters (every input with
+ * findings was accepted by JSON.parse); on anything else the walk still ends, never throws, and a container
+ * left open runs to the end of the text, so a truncated document resolves what it has.
  */
-function findNode(root: Node, path: JsonPath): Node | undefined {
-  let node: Node | undefined = root;
-  for (const segment of path) {
-    if (!node) return undefined;
-    if (typeof segment === 'string') {
-      if (node.type !== 'object') return undefined;
-      let found: Node | undefined;
-      for (const property of node.children ?? []) {
-        if (property.children?.[0]?.value === segment) found = property.children[1];
-      }
-      node = found;
-    } else {
-      if (node.type !== 'array') return undefined;
-      node = node.children?.[segment];
+class JsonText {
+  private readonly n: number;
+  /** Children of the containers walked through, by start offset. */
+  private readonly children: Map<number, Children>;
+
+  /** `index`: what the depth check recorded of the first levels (scanJson), so they are not walked again. */
+  constructor(
+    private readonly text: string,
+    index?: JsonIndex,
+  ) {
+    this.n = text.length;
+    this.children = index ? new Map(index.children) : new Map();
+    if (index?.root) this.top = index.root;
+  }
+
+  private ws(i: number): number {
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return i;
     }
   }
-  return node;
-}
 
-function nodeAt(root: Node | undefined, path: JsonPath, key: boolean | undefined): Node | undefined {
-  if (!root) return undefined;
-  const node = findNode(root, path);
-  if (!node) return undefined;
-  if (key && node.parent?.type === 'property') return node.parent.children?.[0] ?? node;
-  return node;
-}
-
-/** The deepest node that exists along the path, so a finding still lands near its value if the path is off. */
-function nearestNode(root: Node | undefined, path: JsonPath, key: boolean | undefined): Node | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = nodeAt(root, path.slice(0, n), n === path.length ? key : false);
-    if (node) return node;
+  /** The offset just after the string literal that opens at i (or the end of the text). */
+  private stringEnd(i: number): number {
+    return Math.min(closingQuote(this.text, i) + 1, this.n);
   }
-  return undefined;
+
+  /** The offset just after the value that starts at i. */
+  private valueEnd(i: number): number {
+    const t = this.text;
+    const n = this.n;
+    const c = t.charCodeAt(i);
+    if (c === 34) return this.stringEnd(i);
+    if (c === 123 || c === 91) {
+      let depth = 0;
+      for (let j = i; j < n; j++) {
+        const d = t.charCodeAt(j);
+        if (d === 34) j = this.stringEnd(j) - 1;
+        else if (d === 123 || d === 91) depth++;
+        else if ((d === 125 || d === 93) && --depth === 0) return j + 1;
+      }
+      return n;
+    }
+    // A number, true, false or null: up to the next delimiter.
+    let j = i;
+    while (j < n) {
+      const d = t.charCodeAt(j);
+      if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9 || d === 58 || d === 34 || d === 123 || d === 91) break;
+      j++;
+    }
+    return j > i ? j : i + 1;
+  }
+
+  private top: Span | null | undefined;
+
+  /** The document's value; computed once (it is a pass over the whole text). */
+  root(): Span | undefined {
+    if (this.top === undefined) {
+      const start = this.ws(0);
+      this.top = start < this.n ? { start, end: this.valueEnd(start) } : null;
+    }
+    return this.top ?? undefined;
+  }
+
+  private key(start: number, end: number): string {
+    const raw = this.text.slice(start + 1, end - 1);
+    if (!raw.includes('\\')) return raw;
+    try {
+      return JSON.parse(this.text.slice(start, end)) as string;
+    } catch {
+      return raw;
+    }
+  }
+
+  private childrenOf(span: Span): Children | undefined {
+    const t = this.text;
+    const open = t.charCodeAt(span.start);
+    if (open !== 123 && open !== 91) return undefined;
+    let list = this.children.get(span.start);
+    if (list) return list;
+    const end = Math.min(span.end, this.n);
+    let i = span.start + 1;
+    if (open === 123) {
+      const map = new Map<string, Span>();
+      for (;;) {
+        i = this.ws(i);
+        if (i >= end || t.charCodeAt(i) !== 34) break;
+        const keyStart = i;
+        const keyEnd = this.stringEnd(i);
+        i = this.ws(keyEnd);
+        if (t.charCodeAt(i) !== 58 /* : */) break;
+        i = this.ws(i + 1);
+        if (i >= end) break;
+        const valueEnd = this.valueEnd(i);
+        map.set(this.key(keyStart, keyEnd), { start: i, end: valueEnd, keyStart, keyEnd });
+        i = this.ws(valueEnd);
+        if (t.charCodeAt(i) !== 44 /* , */) break;
+        i++;
+      }
+      list = map;
+    } else {
+      const items: Span[] = [];
+      for (;;) {
+        i = this.ws(i);
+        if (i >= end || t.charCodeAt(i) === 93) break;
+        const valueEnd = this.valueEnd(i);
+        items.push({ start: i, end: valueEnd });
+        i = this.ws(valueEnd);
+        if (t.charCodeAt(i) !== 44) break;
+        i++;
+      }
+      list = items;
+    }
+    this.children.set(span.start, list);
+    return list;
+  }
+
+  /**
+   * The value at `path`, or the deepest one that exists along it (so a finding still lands near its value
+   * if the path is off); with `key`, the property key of the value when the whole path exists.
+   */
+  nearest(path: JsonPath, key: boolean | undefined): Span | undefined {
+    let span = this.root();
+    if (!span) return undefined;
+    // A small file gets a finding or two: walking to the value costs less than listing the children of every
+    // container on the way, which pays only when a large file's many findings share those containers.
+    const remember = this.n >= REMEMBER_FROM_CHARS;
+    for (const segment of path) {
+      let next: Span | undefined;
+      if (remember || this.children.has(span.start)) {
+        const list = this.childrenOf(span);
+        next = list === undefined ? undefined : Array.isArray(list) ? (typeof segment === 'number' ? list[segment] : undefined) : typeof segment === 'string' ? list.get(segment) : undefined;
+      } else next = this.childAt(span, segment);
+      if (!next) return span;
+      span = next;
+    }
+    if (key && span.keyStart !== undefined) return { start: span.keyStart, end: span.keyEnd! };
+    return span;
+  }
+
+  isString(span: Span): boolean {
+    return this.text.charCodeAt(span.start) === 34;
+  }
+
+  /** Whether the property name written at [start, end) is `name`: compared in place unless it holds escapes. */
+  private keyIs(start: number, end: number, name: string): boolean {
+    const t = this.text;
+    for (let k = start + 1; k < end - 1; k++) if (t.charCodeAt(k) === 92) return this.key(start, end) === name;
+    return end - start - 2 === name.length && t.startsWith(name, start + 1);
+  }
+
+  /** One child of a container, found by walking it (the last of a duplicated key, as JSON.parse keeps). */
+  private childAt(span: Span, segment: string | number): Span | undefined {
+    const t = this.text;
+    const open = t.charCodeAt(span.start);
+    const end = Math.min(span.end, this.n);
+    let i = span.start + 1;
+    if (open === 91) {
+      if (typeof segment !== 'number') return undefined;
+      for (let index = 0; ; index++) {
+        i = this.ws(i);
+        if (i >= end || t.charCodeAt(i) === 93) return undefined;
+        const valueEnd = this.valueEnd(i);
+        if (index === segment) return { start: i, end: valueEnd };
+        i = this.ws(valueEnd);
+        if (t.charCodeAt(i) !== 44) return undefined;
+        i++;
+      }
+    }
+    if (open !== 123 || typeof segment !== 'string') return undefined;
+    let found: Span | undefined;
+    for (;;) {
+      i = this.ws(i);
+      if (i >= end || t.charCodeAt(i) !== 34) break;
+      const keyStart = i;
+      const keyEnd = this.stringEnd(i);
+      i = this.ws(keyEnd);
+      if (t.charCodeAt(i) !== 58) break;
+      i = this.ws(i + 1);
+      if (i >= end) break;
+      const valueEnd = this.valueEnd(i);
+      if (this.keyIs(keyStart, keyEnd, segment)) found = { start: i, end: valueEnd, keyStart, keyEnd };
+      i = this.ws(valueEnd);
+      if (t.charCodeAt(i) !== 44) break;
+      i++;
+    }
+    return found;
+  }
 }
+
+/** From this size on, the children of the containers walked through are remembered (see nearest). */
+const REMEMBER_FROM_CHARS = 1 << 16;
 
 export class PositionResolver {
-  private root: Node | undefined;
-  private parsed = false;
+  private readonly json: JsonText;
   private lines: LineIndex | undefined;
-  private readonly embedded = new Map<string, { root: Node | undefined; offsets: number[] }>();
+  private readonly embedded = new Map<string, { json: JsonText; offsets: number[] }>();
 
-  constructor(private readonly text: string) {}
-
-  private tree(): Node | undefined {
-    if (!this.parsed) {
-      // Too deep to parse without exhausting the stack (read.ts refuses such files; this is for other callers):
-      // findings then land at the start of the file.
-      this.root = jsonTooDeepAt(this.text) < 0 ? parseTree(this.text, [], { allowTrailingComma: false, disallowComments: true }) : undefined;
-      this.parsed = true;
-    }
-    return this.root;
+  constructor(
+    private readonly text: string,
+    index?: JsonIndex,
+  ) {
+    this.json = new JsonText(text, index);
   }
 
   private lineIndex(): LineIndex {
@@ -175,27 +502,25 @@ export class PositionResolver {
 
   resolve(loc: Location): ResolvedRange {
     const lines = this.lineIndex();
-    const node = nearestNode(this.tree(), loc.path, loc.inner ? false : loc.key);
-    if (!node) return lines.range(0, 0);
-    if (loc.inner && node.type === 'string') {
+    const span = this.json.nearest(loc.path, loc.inner ? false : loc.key);
+    if (!span) return lines.range(0, 0);
+    if (loc.inner && this.json.isString(span)) {
       const cacheKey = JSON.stringify(loc.path);
       let inner = this.embedded.get(cacheKey);
       if (!inner) {
-        const decoded = decodeWithOffsets(this.text.slice(node.offset, node.offset + node.length), node.offset);
-        // A document nested too deeply to parse is located by its string as a whole.
-        const root = jsonTooDeepAt(decoded.text) < 0 ? parseTree(decoded.text, [], { allowTrailingComma: true }) : undefined;
-        inner = { root, offsets: decoded.offsets };
+        const decoded = decodeWithOffsets(this.text.slice(span.start, span.end), span.start);
+        inner = { json: new JsonText(decoded.text), offsets: decoded.offsets };
         this.embedded.set(cacheKey, inner);
       }
-      const innerNode = nearestNode(inner.root, loc.inner, loc.key);
-      if (innerNode) {
-        const start = inner.offsets[innerNode.offset] ?? node.offset;
-        const last = inner.offsets[innerNode.offset + innerNode.length - 1] ?? start;
+      const innerSpan = inner.json.nearest(loc.inner, loc.key);
+      if (innerSpan) {
+        const start = inner.offsets[innerSpan.start] ?? span.start;
+        const last = inner.offsets[innerSpan.end - 1] ?? start;
         // The end is just after the last raw character of the value (an escape may span several).
         return lines.range(start, last + rawLength(this.text, last));
       }
     }
-    return lines.range(node.offset, node.offset + node.length);
+    return lines.range(span.start, span.end);
   }
 }
 

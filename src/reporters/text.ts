@@ -1,6 +1,22 @@
-import { Chalk } from 'chalk';
 import type { Level } from '../model/types.js';
 import type { Reporter } from './types.js';
+
+type Style = (text: string) => string;
+type Palette = Record<'red' | 'yellow' | 'blue' | 'green' | 'dim' | 'underline' | 'bold', Style>;
+
+const same: Style = (text) => text;
+const PLAIN: Palette = { red: same, yellow: same, blue: same, green: same, dim: same, underline: same, bold: same };
+let colors: Palette | undefined;
+
+/**
+ * Load chalk, for a coloured report. Only then: most runs write to a pipe or a file (CI, pre-commit), and
+ * chalk with the terminal modules it loads costs a few percent of a run on one small file.
+ */
+export async function loadColors(): Promise<void> {
+  if (colors) return;
+  const { Chalk } = await import('chalk');
+  colors = new Chalk({ level: 1 });
+}
 
 /** Remove terminal control characters so that a value in a policy cannot rewrite the reader's screen. */
 export function stripControl(text: string): string {
@@ -12,7 +28,8 @@ export function stripControl(text: string): string {
  * summary. Colour only when asked (the CLI decides from the TTY, NO_COLOR and FORCE_COLOR).
  */
 export const textReporter: Reporter = (data, { color }) => {
-  const c = new Chalk({ level: color ? 1 : 0 });
+  if (color && !colors) throw new Error('a coloured text report needs loadColors() first');
+  const c = color ? colors! : PLAIN;
   const paint: Record<Level, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.blue };
   const lines: string[] = [];
   // With a baseline, the findings already in it are counted but not listed: the report shows what is new.

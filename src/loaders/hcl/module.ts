@@ -10,7 +10,7 @@ import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { JsonPath, Location } from '../../model/types.js';
 import type { Json } from '../json.js';
 import type { PlanResource } from '../plan-view.js';
-import { decodeText, readFailure, readRegularFile, readRegularFileSync } from '../read.js';
+import { decodeText, readFailure, readRegularFileSync } from '../read.js';
 import { evaluate, isConstant, iterate, referencesOf, bind, synthesized, type Env, type Group, type ModuleRef, type ResourceRef, type RunContext, type Scope } from './evaluate.js';
 import { decodeJson } from './functions.js';
 import { location, locateValue } from './locate.js';
@@ -153,7 +153,7 @@ export class Sources {
     let text = '';
     let problem: string | undefined;
     try {
-      const bytes = await readRegularFile(abs);
+      const bytes = readRegularFileSync(abs);
       if (bytes.length > 0) {
         const decoded = decodeText(display, bytes);
         if (decoded.ok) text = decoded.text;

@@ -2,7 +2,7 @@
  * The command line: the only module that touches process, the console and the file system for output.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RULES } from '../../rules/index.js';
@@ -10,7 +10,7 @@ import { discover, displayPath } from '../discover/index.js';
 import { explainText } from '../engine/docs.js';
 import { atOrAbove, lint } from '../engine/lint.js';
 import { applyEnvironments } from '../config/environments.js';
-import { findConfig } from '../config/find.js';
+import { exists, findConfig } from '../config/find.js';
 import type { Config } from '../config/load.js';
 import { ruleSettings } from '../config/settings.js';
 import { applySuppressions } from '../config/suppress.js';
@@ -475,15 +475,6 @@ async function readBaseline(file: string, shown: string): Promise<Set<string>> {
     throw new UsageError(`--baseline ${shown}: not a fedlint JSON or SARIF report`);
   }
   return out;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function cmp(a: string, b: string): number {

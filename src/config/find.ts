@@ -16,7 +16,8 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+/** Whether anything (a file, a folder, a link) is at this path. */
+export async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
     return true;

@@ -125,7 +125,8 @@ export const githubSubject: SubjectGrammar = {
   ],
 };
 
-const GITHUB_CUSTOM_KEYS = new Set([
+/** The claim keys of GitHub's custom subject templates (reference/idps.md §1.3, §1.4). */
+export const GITHUB_CUSTOM_KEYS = new Set([
   'repository_owner',
   'repository_owner_id',
   'repository',

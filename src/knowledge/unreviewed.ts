@@ -27,6 +27,7 @@
 import type { Location, PatternConstraint, Provider } from '../model/types.js';
 import { admittedFills, chosenValue, perturb, type ClaimTests, type Token } from '../match/probe.js';
 import { isPin } from '../match/scope.js';
+import { GITHUB_CUSTOM_KEYS } from './subjects.js';
 
 /** In the order messages list them. */
 export const UNREVIEWED_KINDS = ['pull-request', 'any-branch', 'any-tag', 'tag-named-like-branch', 'plan-phase', 'proposed-run', 'ssh-rerun'] as const;
@@ -236,7 +237,7 @@ export function readGithubSubject(sub: string): GithubSubject | undefined {
         continue;
       }
       const value = parts[i + 1];
-      if (value === undefined || value === '' || !GITHUB_TEMPLATE_KEYS.has(key)) return undefined;
+      if (value === undefined || value === '' || !GITHUB_CUSTOM_KEYS.has(key)) return undefined;
       const valueStart = offset + key.length + 1;
       recognised = true;
       switch (key) {
@@ -310,27 +311,6 @@ const GITHUB_FILLS = [
   '',
 ];
 
-/** The claim keys of custom subject templates (reference/idps.md §1.3, §1.4). */
-const GITHUB_TEMPLATE_KEYS = new Set([
-  'repository_owner',
-  'repository_owner_id',
-  'repository',
-  'repository_id',
-  'repository_visibility',
-  'environment',
-  'ref',
-  'ref_type',
-  'job_workflow_ref',
-  'workflow',
-  'workflow_ref',
-  'event_name',
-  'actor',
-  'actor_id',
-  'runner_environment',
-  'enterprise',
-  'enterprise_id',
-  'context',
-]);
 
 type GithubRun = { pull: number; head: string } | { branch: string } | { tag: string };
 

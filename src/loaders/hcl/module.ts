@@ -95,8 +95,9 @@ export class Sources {
 
   /**
    * Real paths of the folders and files the user asked to lint. A `.tf` that is a symbolic link is read only
-   * when it resolves inside one of them: a pull request can add `main.tf -> /home/runner/.aws/credentials`,
-   * and what fedlint reads can reach a report uploaded elsewhere. Empty: links are not checked (API callers).
+   * when it resolves inside one of them: a pull request can add a `main.tf` that links to the CI runner's
+   * cloud credentials, and what fedlint reads can reach a report uploaded elsewhere. Empty: links are not
+   * checked (API callers).
    */
   private readonly linkRoots: string[];
 

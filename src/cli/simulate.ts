@@ -1,14 +1,19 @@
 /**
  * `fedlint simulate --token FILE [paths]`: which trusts of the inputs would accept a token, and why. It lints
  * nothing: the inputs are read by the lint command's loaders (loadPaths), every trust is judged on the token
- * by src/engine/simulate.ts, and the verdicts are printed. Only the command's definition is loaded with the
- * CLI; the evaluation is imported when the command runs.
+ * by src/engine/simulate.ts, and the verdicts are printed. This module is loaded with the command line
+ * (src/cli/program.ts); the evaluation is imported when the command runs.
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Answer, Limit, Token, TrustVerdict } from '../engine/simulate.js';
 import type { InputError, Location, ResolvedRange } from '../model/types.js';
-import type { Io } from './main.js';
+import { stat } from 'node:fs/promises';
+import { PositionResolver } from '../loaders/positions.js';
+import { parseJson, readText } from '../loaders/read.js';
+import { stripControl } from '../reporters/text.js';
+import { loadPaths, type Io } from './main.js';
+import { VERSION } from './version.js';
 
 interface SimulateOptions {
   token?: string;
@@ -65,7 +70,6 @@ export function registerSimulate(program: Command, io: Io, inputFormats: readonl
 class SimulateUsageError extends Error {}
 
 async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Promise<number> {
-  const { stripControl } = await import('../reporters/text.js');
   const line = (text: string): void => io.stderr(`${stripControl(text)}\n`);
   let token: Token;
   try {
@@ -77,7 +81,6 @@ async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Prom
     }
     throw error;
   }
-  const { stat } = await import('node:fs/promises');
   for (const file of opts.varFile) {
     try {
       await stat(path.resolve(io.cwd, file));
@@ -86,12 +89,10 @@ async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Prom
       return 2;
     }
   }
-  const { loadPaths } = await import('./main.js');
   const { simulate } = await import('../engine/simulate.js');
-  const { PositionResolver } = await import('../loaders/positions.js');
   const loaded = await loadPaths(paths, { cwd: io.cwd, varFiles: opts.varFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}) });
   const { inputs } = loaded;
-  const resolvers = new Map<string, InstanceType<typeof PositionResolver>>();
+  const resolvers = new Map<string, PositionResolver>();
   const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i.text!]));
   const resolve = (at: Location): ResolvedRange => {
     if (at.range) return at.range;
@@ -148,7 +149,6 @@ async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Prom
   };
   const of = (answer: Answer) => placed.filter((p) => p.v.answer === answer);
   if (opts.format === 'json') {
-    const { VERSION } = await import('./version.js');
     const report = {
       version: 1,
       tool: { name: 'fedlint', version: VERSION },
@@ -230,7 +230,6 @@ async function buildToken(opts: SimulateOptions, cwd: string): Promise<Token> {
 }
 
 async function readToken(file: string, cwd: string): Promise<Record<string, unknown>> {
-  const { parseJson, readText } = await import('../loaders/read.js');
   const read = await readText(path.resolve(cwd, file), file);
   if (!read.ok) throw new SimulateUsageError(`${read.error.file}:${read.error.line}:${read.error.column}: ${read.error.message}`);
   const text = read.text.trim();

@@ -24,17 +24,8 @@ import {
 } from './gcp-trust.js';
 import type { LoadProblem, Loader, LoadResult } from './loader.js';
 import { isObject, type Json } from './json.js';
+import { KINDS, PROVIDER_NAME, field, isIamPolicy, looksLikeGcpProviders } from './sniff.js';
 
-const PROVIDER_NAME = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
-const KINDS = ['oidc', 'aws', 'saml', 'x509'] as const;
-
-/** A provider object as gcloud or REST prints it. */
-export function isProviderObject(value: Json): value is Record<string, Json> {
-  if (!isObject(value)) return false;
-  if (typeof value['name'] === 'string' && PROVIDER_NAME.test(value['name'])) return true;
-  const hasKind = KINDS.some((k) => isObject(value[k]));
-  return hasKind && (isObject(field(value, 'attributeMapping')?.value) || typeof field(value, 'attributeCondition')?.value === 'string');
-}
 
 /** Parse a provider's condition; a condition that is not CEL is a load problem naming it. */
 export function conditionFact(text: string, at: Location, owner: string, field: string, problems: LoadProblem[]): GcpCondition {
@@ -48,16 +39,6 @@ export function conditionFact(text: string, at: Location, owner: string, field: 
 export function providerEnvironment(...names: Array<string | undefined>): GcpProviderFact['environment'] {
   const env = environmentOf({ name: names.filter((n): n is string => !!n).join('/') });
   return env ? { environment: env.environment, source: env.source } : undefined;
-}
-
-/**
- * A field by its REST/gcloud camelCase name, or by the snake_case spelling of the Terraform schema that
- * hand-written exports sometimes use; with the key actually present, for locations.
- */
-function field(obj: Record<string, Json>, camel: string): { key: string; value: Json } | undefined {
-  if (camel in obj) return { key: camel, value: obj[camel] };
-  const snake = camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return snake in obj ? { key: snake, value: obj[snake] } : undefined;
 }
 
 function providerFromExport(obj: Record<string, Json>, path: JsonPath, file: string, fallbackName: string, problems: LoadProblem[]): GcpProviderFact {
@@ -139,11 +120,7 @@ function loadProviders(list: Array<{ obj: Json; path: JsonPath }>, file: string,
 export const gcpProviderLoader: Loader = {
   kind: 'gcp-provider',
   description: 'a GCP workload identity pool provider (`gcloud iam workload-identity-pools providers describe|list --format=json`, or the REST list)',
-  sniff(value) {
-    if (isProviderObject(value)) return true;
-    if (Array.isArray(value)) return value.length > 0 && value.every(isProviderObject);
-    return isObject(value) && Array.isArray(value['workloadIdentityPoolProviders']);
-  },
+  sniff: looksLikeGcpProviders,
   load(value, file, displayName) {
     if (Array.isArray(value)) return loadProviders(value.map((obj, i) => ({ obj, path: [i] })), file, displayName);
     if (isObject(value) && Array.isArray(value['workloadIdentityPoolProviders'])) {
@@ -157,13 +134,6 @@ export const gcpProviderLoader: Loader = {
 // ---------------------------------------------------------------------------------------------------------
 // IAM policies
 // ---------------------------------------------------------------------------------------------------------
-
-export function isIamPolicy(value: Json): value is Record<string, Json> {
-  if (!isObject(value) || !Array.isArray(value['bindings'])) return false;
-  const bindings = value['bindings'] as Json[];
-  if (bindings.length === 0) return typeof value['etag'] === 'string';
-  return bindings.every((b) => isObject(b) && typeof b['role'] === 'string' && (b['members'] === undefined || Array.isArray(b['members'])));
-}
 
 /**
  * The workload identity members of an IAM policy document. `locate` turns a path inside the document into

@@ -4,15 +4,60 @@
 import type { InputError, JsonPath, StaticCredential, TrustBinding } from '../model/types.js';
 import { getRoleLoader, listAccessKeysLoader, listRolesLoader, policyLoader } from './aws-iam-api.js';
 import { azureFicLoader } from './azure-export.js';
-import { gcpIamPolicyLoader, gcpProviderLoader } from './gcp-export.js';
 import type { GcpFacts } from './gcp-trust.js';
 import type { LoadProblem, Loader } from './loader.js';
 import type { JsonIndex } from './positions.js';
 import { parseJson, readText } from './read.js';
-import { terraformPlanLoader } from './terraform-plan.js';
+import { isIamPolicy, looksLikePlan, looksLikeGcpProviders } from './sniff.js';
+
+/** A loader as JSON_LOADERS lists it; `prepare` first imports the code that lowers its inputs. */
+export interface JsonLoader extends Loader {
+  prepare?: () => Promise<void>;
+}
+
+/**
+ * A loader recognised here but imported the first time an input of its kind is seen: the Terraform plan
+ * loaders and the GCP ones (with the CEL engine) are a third of the code fedlint would otherwise compile at
+ * every start, for a pre-commit hook that lints one AWS policy (npm run bench, "one small policy file").
+ * `load` may be called once `prepare` has resolved.
+ */
+function lazyLoader(kind: string, description: string, sniff: (value: unknown) => boolean, module: () => Promise<Loader>): JsonLoader {
+  let loaded: Loader | undefined;
+  return {
+    kind,
+    description,
+    sniff,
+    async prepare() {
+      loaded ??= await module();
+    },
+    load(value, file, displayName) {
+      if (!loaded) throw new Error(`the ${kind} loader is used before it is prepared`);
+      return loaded.load(value, file, displayName);
+    },
+  };
+}
+
+const terraformPlanLoader = lazyLoader('terraform-plan', '`terraform show -json` output (a plan or a state)', looksLikePlan, async () => (await import('./terraform-plan.js')).terraformPlanLoader);
+const gcpProviderLoader = lazyLoader(
+  'gcp-provider',
+  'a GCP workload identity pool provider (`gcloud iam workload-identity-pools providers describe|list --format=json`, or the REST list)',
+  looksLikeGcpProviders,
+  async () => (await import('./gcp-export.js')).gcpProviderLoader,
+);
+const gcpIamPolicyLoader = lazyLoader(
+  'gcp-iam-policy',
+  'a GCP IAM policy (`gcloud … get-iam-policy --format=json`: {"bindings": [...], "etag": ...})',
+  isIamPolicy,
+  async () => (await import('./gcp-export.js')).gcpIamPolicyLoader,
+);
 
 /** Most specific first: a get-role document also contains a policy. */
-export const JSON_LOADERS: readonly Loader[] = [terraformPlanLoader, azureFicLoader, gcpProviderLoader, gcpIamPolicyLoader, getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
+export const JSON_LOADERS: readonly JsonLoader[] = [terraformPlanLoader, azureFicLoader, gcpProviderLoader, gcpIamPolicyLoader, getRoleLoader, listRolesLoader, listAccessKeysLoader, policyLoader];
+
+/** Import every loader's code (for callers of JsonLoader.load outside loadInput, such as tests). */
+export async function prepareLoaders(): Promise<void> {
+  await Promise.all(JSON_LOADERS.map((l) => l.prepare?.()));
+}
 
 export const INPUT_FORMATS = JSON_LOADERS.map((l) => l.kind);
 
@@ -63,13 +108,13 @@ async function collectGarbage(): Promise<void> {
 }
 
 export async function loadInput(file: string, displayName: string, options: LoadOptions): Promise<LoadedInput> {
-  const out = loadJson(file, displayName, options);
+  const out = await loadJson(file, displayName, options);
   if ((out.text?.length ?? 0) >= COLLECT_AFTER_CHARS) await collectGarbage();
   return out;
 }
 
 /** Read, parse, recognise and lower one JSON input (its parsed document is garbage on return). */
-function loadJson(file: string, displayName: string, options: LoadOptions): LoadedInput {
+async function loadJson(file: string, displayName: string, options: LoadOptions): Promise<LoadedInput> {
   const out: LoadedInput = { file: displayName, displayName, bindings: [], credentials: [], problems: [], errors: [] };
   const read = readText(file, displayName);
   if (!read.ok) {
@@ -102,6 +147,7 @@ function loadJson(file: string, displayName: string, options: LoadOptions): Load
   }
   out.kind = loader.kind;
   if (index) out.jsonIndex = index;
+  if (loader.prepare) await loader.prepare();
   const result = loader.load(value, displayName, displayName);
   out.bindings = result.bindings;
   out.credentials = result.credentials ?? [];

@@ -90,18 +90,6 @@ export function stringAttr(resource: PlanResource, path: JsonPath): string | 'un
   return undefined;
 }
 
-/** A plan (`planned_values` or `resource_changes`) or a state (`values.root_module`) with a 1.x format version. */
-export function looksLikePlan(value: Json): value is Record<string, Json> {
-  if (!isObject(value) || typeof value['format_version'] !== 'string') return false;
-  const values = value['values'];
-  return (
-    Array.isArray(value['resource_changes']) ||
-    isObject(value['planned_values']) ||
-    isObject(value['prior_state']) ||
-    (isObject(values) && isObject(values['root_module']))
-  );
-}
-
 /** Module instance path of an address: everything before the last `type.name[index]` (data sources: `data.type.name`). */
 export function moduleOf(address: string): string {
   if (!address.startsWith('module.')) return '';

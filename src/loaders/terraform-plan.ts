@@ -7,7 +7,8 @@ import type { Loader, LoadResult } from './loader.js';
 import { lowerAwsPlan } from './plan-aws.js';
 import { lowerAzurePlan } from './plan-azure.js';
 import { lowerGcpPlan } from './plan-gcp.js';
-import { looksLikePlan, planView, type PlanView } from './plan-view.js';
+import { planView, type PlanView } from './plan-view.js';
+import { looksLikePlan } from './sniff.js';
 
 /** Every cloud's resources of a view, as bindings, credentials and GCP facts. */
 export function lowerPlanView(view: PlanView): LoadResult {

@@ -25,17 +25,30 @@ import { generateAll } from './generate.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    only: { type: 'string' },
-    bin: { type: 'string', default: path.join(HERE, '..', 'bin', 'fedlint.js') },
-    inputs: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: node bench/run.mjs [--runs N] [--only ID,ID] [--bin PATH] [--inputs DIR] [--keep]';
+
+/** A mistake in the command line: one line and exit 2, as fedlint itself does. */
+function usage(message) {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '5' },
+      only: { type: 'string' },
+      bin: { type: 'string', default: path.join(HERE, '..', 'bin', 'fedlint.js') },
+      inputs: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  usage(error.message);
+}
 const runs = Number(opts.runs);
-if (!Number.isInteger(runs) || runs < 3) throw new Error('--runs: at least 3 (the targets are medians of 3 runs or more)');
+if (!Number.isInteger(runs) || runs < 3) usage('--runs: at least 3 (the targets are medians of 3 runs or more)');
 const bin = path.resolve(opts.bin);
 
 /** The benchmark's inputs, and how fedlint and the baseline are run on each. */

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
 import { analyse } from '../src/engine/analysis.js';
+import type { IssuerProfile } from '../src/knowledge/issuers.js';
 import { isPin } from '../src/match/scope.js';
 import type { Constraint, PatternConstraint } from '../src/model/types.js';
 
@@ -41,7 +42,7 @@ export default defineRule({
     const a = analyse(binding);
     if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') return;
     if (a.admitsNothing) return;
-    const identity = new Set([...(a.profile?.identityClaims.map((c) => c.claim) ?? ['sub']), 'aud']);
+    const identity = identityClaimsOf(a.profile);
     for (const [claim, tests] of Object.entries(binding.claims)) {
       const pinned = tests.some(isPin);
       // `Null: false` beside ForAllValues makes the claim required (aws.md §4.4).
@@ -54,6 +55,15 @@ export default defineRule({
     }
   },
 });
+
+/** Identity claims (and aud) by issuer profile: built once per profile rather than once per binding (a plan holds tens of thousands). */
+const identitySets = new Map<IssuerProfile | undefined, ReadonlySet<string>>();
+
+function identityClaimsOf(profile: IssuerProfile | undefined): ReadonlySet<string> {
+  let set = identitySets.get(profile);
+  if (!set) identitySets.set(profile, (set = new Set([...(profile?.identityClaims.map((c) => c.claim) ?? ['sub']), 'aud'])));
+  return set;
+}
 
 function judge(
   t: PatternConstraint,

@@ -98,8 +98,7 @@ function judge(b: TrustBinding, group: readonly ClaimTests[]): Found[] {
   // finding names the wider door, and its fix (pin the repository and its branch or environment) closes
   // this one too. One mistake, one finding.
   if (!a.profile || a.admitsNothing || a.decisive?.breadth !== 'pinned') return [];
-  const patterns = (b.claims['sub'] ?? []).filter(isPin).flatMap((c) => c.values);
-  const model = contextModel(a.profile.id, patterns);
+  const model = contextModel(a.profile.id, b.claims['sub']);
   if (!model) return [];
   const found = new Map<string, Found>();
   for (const probe of model.probes(b.claims, b.provider)) {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { moduleOf, planView, referenced } from '../src/loaders/plan-view.js';
+import { dropUnreadPlanParts } from '../src/loaders/sniff.js';
 import { lintText } from './helpers/lint.js';
 
 const GH = 'token.actions.githubusercontent.com';
@@ -44,6 +45,15 @@ function plan(changes: unknown[], rest: Record<string, unknown> = {}): string {
 }
 
 describe('plan view', () => {
+  it('drops planned_values before a large plan is lowered only when resource_changes are what the view reads', () => {
+    const plan: Record<string, unknown> = { format_version: '1.2', planned_values: { root_module: {} }, resource_changes: [] };
+    expect(dropUnreadPlanParts(plan)).toBe(true);
+    expect(plan).toEqual({ format_version: '1.2', resource_changes: [] });
+    expect(dropUnreadPlanParts(plan)).toBe(false);
+    const noChanges: Record<string, unknown> = { format_version: '1.2', planned_values: { root_module: {} } };
+    expect(dropUnreadPlanParts(noChanges)).toBe(false);
+    expect(noChanges).toHaveProperty('planned_values');
+  });
   it('module paths keep instance keys and skip the resource part', () => {
     expect(moduleOf('aws_iam_role.a')).toBe('');
     expect(moduleOf('module.ci.aws_iam_role.a["x.y"]')).toBe('module.ci');

@@ -24,7 +24,7 @@
  * fedlint cannot see which branches are protected; neither is an environment (GitHub environments and
  * Bitbucket deployments gate who may deploy to them) or a tag the trust names.
  */
-import type { Location, PatternConstraint, Provider } from '../model/types.js';
+import type { Constraint, Location, PatternConstraint, Provider } from '../model/types.js';
 import { admittedFills, chosenValue, perturb, type ClaimTests, type Token } from '../match/probe.js';
 import { isPin } from '../match/scope.js';
 import { GITHUB_CUSTOM_KEYS } from './subjects.js';
@@ -792,14 +792,18 @@ const BY_PROFILE: Record<string, ContextModel> = {
  * a Terraform Enterprise host), the shape of the subject patterns picks one, as issuers.ts `guessGrammar`
  * does; undefined for issuers whose tokens have no unreviewed context (Kubernetes, Google, SAML, …).
  */
-export function contextModel(profileId: string, subjectPatterns: readonly string[]): ContextModel | undefined {
+export function contextModel(profileId: string, subjectTests: readonly Constraint[] = []): ContextModel | undefined {
   const known = BY_PROFILE[profileId];
   if (known || profileId !== 'unknown') return known;
-  for (const p of subjectPatterns) {
-    if (p.startsWith('repo:')) return github;
-    if (p.startsWith('project_path:')) return gitlab;
-    if (p.startsWith('organization:') && p.includes(':workspace:')) return terraform;
-    if (p.startsWith('organization:') && p.includes(':pipeline:')) return buildkite;
+  // The patterns are read only here, for an unknown issuer: the rule asks once per binding.
+  for (const c of subjectTests) {
+    if (!isPin(c)) continue;
+    for (const p of c.values) {
+      if (p.startsWith('repo:')) return github;
+      if (p.startsWith('project_path:')) return gitlab;
+      if (p.startsWith('organization:') && p.includes(':workspace:')) return terraform;
+      if (p.startsWith('organization:') && p.includes(':pipeline:')) return buildkite;
+    }
   }
   return undefined;
 }

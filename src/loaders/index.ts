@@ -8,7 +8,7 @@ import type { GcpFacts } from './gcp-trust.js';
 import type { LoadProblem, Loader } from './loader.js';
 import type { JsonIndex } from './positions.js';
 import { parseJson, readText } from './read.js';
-import { isIamPolicy, looksLikePlan, looksLikeGcpProviders } from './sniff.js';
+import { dropUnreadPlanParts, isIamPolicy, looksLikePlan, looksLikeGcpProviders } from './sniff.js';
 
 /** A loader as JSON_LOADERS lists it; `prepare` first imports the code that lowers its inputs. */
 export interface JsonLoader extends Loader {
@@ -148,6 +148,11 @@ async function loadJson(file: string, displayName: string, options: LoadOptions)
   out.kind = loader.kind;
   if (index) out.jsonIndex = index;
   if (loader.prepare) await loader.prepare();
+  // A plan's planned_values repeats its resource_changes (two fifths of a generated 50 MB plan) and is not
+  // read when they are there. The peak memory of a large plan is reached while it is lowered, with the parsed
+  // document still alive: dropped and collected first, planned_values is not part of it. That collection
+  // costs about 0.03 s and took the peak from 260 to 236 MB (npm run bench, "plan, 40000 resources").
+  if (read.text.length >= COLLECT_AFTER_CHARS && loader.kind === 'terraform-plan' && dropUnreadPlanParts(value as Record<string, unknown>)) await collectGarbage();
   const result = loader.load(value, displayName, displayName);
   out.bindings = result.bindings;
   out.credentials = result.credentials ?? [];

@@ -17,6 +17,16 @@ export function looksLikePlan(value: Json): value is Record<string, Json> {
   );
 }
 
+/**
+ * Drop what lowering a plan never reads: planned_values when there are resource_changes (plan-view.ts reads
+ * it only without them). True when something was dropped.
+ */
+export function dropUnreadPlanParts(plan: Record<string, unknown>): boolean {
+  if (!Array.isArray(plan['resource_changes']) || !('planned_values' in plan)) return false;
+  delete plan['planned_values'];
+  return true;
+}
+
 export const PROVIDER_NAME = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
 export const KINDS = ['oidc', 'aws', 'saml', 'x509'] as const;
 

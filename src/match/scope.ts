@@ -150,6 +150,19 @@ function* candidatesFor(pattern: string, wildcard: boolean, fills: string[]): Ge
   }
 }
 
+/** All zeros, shared by the candidates of exact patterns; grown when a longer pattern comes. */
+let noWildcards = new Uint8Array(256);
+
+/**
+ * An exact pattern's only candidate, without a generator or a mask of its own: most patterns of a large
+ * input are exact, and analyseClaim runs once per binding. The shared mask is only read (classify), and
+ * is at least as long as the text, so it reads as a mask of zeros.
+ */
+function exactCandidate(pattern: string): Candidate {
+  if (noWildcards.length < pattern.length) noWildcards = new Uint8Array(Math.max(pattern.length, 2 * noWildcards.length));
+  return { text: pattern, derived: noWildcards, pattern };
+}
+
 /**
  * Values a pattern stands for, built the way witnesses are (each wildcard filled with one fragment, or up to
  * four of them with two fragments in turn; `?` written as `x`), with a mask of the characters that came from
@@ -202,7 +215,7 @@ export function analyseClaim(constraints: readonly Constraint[], grammar: Subjec
         }
         return;
       }
-      for (const c of candidatesFor(pattern, wildcard, grammar.fills)) {
+      for (const c of wildcard ? candidatesFor(pattern, true, grammar.fills) : [exactCandidate(pattern)]) {
         if (++seen > MAX_CANDIDATES || (chars += c.text.length) > budget) return;
         if (allAdmit(constraints, c.text) !== true) continue;
         const parsed = grammar.parse(c.text);

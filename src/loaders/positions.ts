@@ -364,43 +364,58 @@ class JsonText {
     }
   }
 
-  private childrenOf(span: Span): Children | undefined {
+  /**
+   * Visit an object's members in order (`visit` returns true to stop), or an array's items with their index:
+   * the one walk over a container that both childrenOf and childAt use.
+   */
+  private eachMember(span: Span, visit: (keyStart: number, keyEnd: number, start: number, end: number) => boolean | void): void {
     const t = this.text;
-    const open = t.charCodeAt(span.start);
+    const end = Math.min(span.end, this.n);
+    let i = span.start + 1;
+    for (;;) {
+      i = this.ws(i);
+      if (i >= end || t.charCodeAt(i) !== 34) return;
+      const keyStart = i;
+      const keyEnd = this.stringEnd(i);
+      i = this.ws(keyEnd);
+      if (t.charCodeAt(i) !== 58 /* : */) return;
+      i = this.ws(i + 1);
+      if (i >= end) return;
+      const valueEnd = this.valueEnd(i);
+      if (visit(keyStart, keyEnd, i, valueEnd)) return;
+      i = this.ws(valueEnd);
+      if (t.charCodeAt(i) !== 44 /* , */) return;
+      i++;
+    }
+  }
+
+  private eachItem(span: Span, visit: (index: number, start: number, end: number) => boolean | void): void {
+    const t = this.text;
+    const end = Math.min(span.end, this.n);
+    let i = span.start + 1;
+    for (let index = 0; ; index++) {
+      i = this.ws(i);
+      if (i >= end || t.charCodeAt(i) === 93) return;
+      const valueEnd = this.valueEnd(i);
+      if (visit(index, i, valueEnd)) return;
+      i = this.ws(valueEnd);
+      if (t.charCodeAt(i) !== 44) return;
+      i++;
+    }
+  }
+
+  private childrenOf(span: Span): Children | undefined {
+    const open = this.text.charCodeAt(span.start);
     if (open !== 123 && open !== 91) return undefined;
     let list = this.children.get(span.start);
     if (list) return list;
-    const end = Math.min(span.end, this.n);
-    let i = span.start + 1;
     if (open === 123) {
       const map = new Map<string, Span>();
-      for (;;) {
-        i = this.ws(i);
-        if (i >= end || t.charCodeAt(i) !== 34) break;
-        const keyStart = i;
-        const keyEnd = this.stringEnd(i);
-        i = this.ws(keyEnd);
-        if (t.charCodeAt(i) !== 58 /* : */) break;
-        i = this.ws(i + 1);
-        if (i >= end) break;
-        const valueEnd = this.valueEnd(i);
-        map.set(this.key(keyStart, keyEnd), { start: i, end: valueEnd, keyStart, keyEnd });
-        i = this.ws(valueEnd);
-        if (t.charCodeAt(i) !== 44 /* , */) break;
-        i++;
-      }
+      this.eachMember(span, (keyStart, keyEnd, start, end) => void map.set(this.key(keyStart, keyEnd), { start, end, keyStart, keyEnd }));
       list = map;
     } else {
       const items: Span[] = [];
-      for (;;) {
-        i = this.ws(i);
-        if (i >= end || t.charCodeAt(i) === 93) break;
-        const valueEnd = this.valueEnd(i);
-        items.push({ start: i, end: valueEnd });
-        i = this.ws(valueEnd);
-        if (t.charCodeAt(i) !== 44) break;
-        i++;
-      }
+      this.eachItem(span, (_, start, end) => void items.push({ start, end }));
       list = items;
     }
     this.children.set(span.start, list);
@@ -443,38 +458,17 @@ class JsonText {
 
   /** One child of a container, found by walking it (the last of a duplicated key, as JSON.parse keeps). */
   private childAt(span: Span, segment: string | number): Span | undefined {
-    const t = this.text;
-    const open = t.charCodeAt(span.start);
-    const end = Math.min(span.end, this.n);
-    let i = span.start + 1;
-    if (open === 91) {
-      if (typeof segment !== 'number') return undefined;
-      for (let index = 0; ; index++) {
-        i = this.ws(i);
-        if (i >= end || t.charCodeAt(i) === 93) return undefined;
-        const valueEnd = this.valueEnd(i);
-        if (index === segment) return { start: i, end: valueEnd };
-        i = this.ws(valueEnd);
-        if (t.charCodeAt(i) !== 44) return undefined;
-        i++;
-      }
-    }
-    if (open !== 123 || typeof segment !== 'string') return undefined;
+    const open = this.text.charCodeAt(span.start);
     let found: Span | undefined;
-    for (;;) {
-      i = this.ws(i);
-      if (i >= end || t.charCodeAt(i) !== 34) break;
-      const keyStart = i;
-      const keyEnd = this.stringEnd(i);
-      i = this.ws(keyEnd);
-      if (t.charCodeAt(i) !== 58) break;
-      i = this.ws(i + 1);
-      if (i >= end) break;
-      const valueEnd = this.valueEnd(i);
-      if (this.keyIs(keyStart, keyEnd, segment)) found = { start: i, end: valueEnd, keyStart, keyEnd };
-      i = this.ws(valueEnd);
-      if (t.charCodeAt(i) !== 44) break;
-      i++;
+    if (open === 91 && typeof segment === 'number') {
+      this.eachItem(span, (index, start, end) => {
+        if (index === segment) found = { start, end };
+        return index === segment;
+      });
+    } else if (open === 123 && typeof segment === 'string') {
+      this.eachMember(span, (keyStart, keyEnd, start, end) => {
+        if (this.keyIs(keyStart, keyEnd, segment)) found = { start, end, keyStart, keyEnd };
+      });
     }
     return found;
   }

@@ -166,12 +166,14 @@ export async function loadPaths(paths: readonly string[], opts: Pick<AnalyseOpti
   return { inputs, errors: discoverErrors, files, unresolvedAt, moduleFiles };
 }
 
-/** Lint loaded inputs and resolve positions (shared by the lint command and `fedlint aws`). */
-export async function analyseInputs(loaded: LoadedInputs, opts: AnalyseOptions): Promise<Analysis> {
-  const { inputs, files, unresolvedAt, moduleFiles } = loaded;
+/**
+ * Line and column of a location in the loaded inputs: one PositionResolver per file, made when a location in
+ * it is first asked for, reusing the index the loader built while reading (shared by lint and simulate).
+ */
+export function rangeResolver(inputs: readonly LoadedInput[]): (at: Location) => ResolvedRange {
   const resolvers = new Map<string, PositionResolver>();
   const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i]));
-  const resolve = (at: Location): ResolvedRange => {
+  return (at) => {
     if (at.range) return at.range;
     let r = resolvers.get(at.file);
     if (!r) {
@@ -181,6 +183,12 @@ export async function analyseInputs(loaded: LoadedInputs, opts: AnalyseOptions):
     }
     return r.resolve(at);
   };
+}
+
+/** Lint loaded inputs and resolve positions (shared by the lint command and `fedlint aws`). */
+export async function analyseInputs(loaded: LoadedInputs, opts: AnalyseOptions): Promise<Analysis> {
+  const { inputs, files, unresolvedAt, moduleFiles } = loaded;
+  const resolve = rangeResolver(inputs);
   const errors: InputError[] = [...loaded.errors];
   // GCP members name pools whose providers may sit in another input: they are joined once all are loaded.
   const gcpFacts = inputs.flatMap((i) => (i.gcp ? [i.gcp] : []));

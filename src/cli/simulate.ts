@@ -8,11 +8,10 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Answer, Limit, Token, TrustVerdict } from '../engine/simulate.js';
 import type { InputError, Location, ResolvedRange } from '../model/types.js';
-import { stat } from 'node:fs/promises';
-import { PositionResolver } from '../loaders/positions.js';
 import { parseJson, readText } from '../loaders/read.js';
 import { stripControl } from '../reporters/text.js';
-import { loadPaths, type Io } from './main.js';
+import { exists } from '../config/find.js';
+import { loadPaths, rangeResolver, type Io } from './main.js';
 import { VERSION } from './version.js';
 
 interface SimulateOptions {
@@ -82,9 +81,7 @@ async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Prom
     throw error;
   }
   for (const file of opts.varFile) {
-    try {
-      await stat(path.resolve(io.cwd, file));
-    } catch {
+    if (!(await exists(path.resolve(io.cwd, file)))) {
       line(`fedlint: --var-file ${file}: no such file`);
       return 2;
     }
@@ -92,18 +89,7 @@ async function runSimulate(paths: string[], opts: SimulateOptions, io: Io): Prom
   const { simulate } = await import('../engine/simulate.js');
   const loaded = await loadPaths(paths, { cwd: io.cwd, varFiles: opts.varFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}) });
   const { inputs } = loaded;
-  const resolvers = new Map<string, PositionResolver>();
-  const texts = new Map(inputs.filter((i) => i.text !== undefined).map((i) => [i.file, i.text!]));
-  const resolve = (at: Location): ResolvedRange => {
-    if (at.range) return at.range;
-    let r = resolvers.get(at.file);
-    if (!r) {
-      const text = texts.get(at.file);
-      if (text === undefined) return { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-      resolvers.set(at.file, (r = new PositionResolver(text)));
-    }
-    return r.resolve(at);
-  };
+  const resolve = rangeResolver(inputs);
   const errors: InputError[] = [...loaded.errors, ...inputs.flatMap((i) => i.errors)];
   for (const p of inputs.flatMap((i) => i.problems)) {
     const range = resolve(p.at);

@@ -4,7 +4,7 @@ import { analyse, keyFor } from '../src/engine/analysis.js';
 import { classifyEnvironmentName } from '../src/knowledge/environments.js';
 import { UNREVIEWED_KINDS, contextModel, describeKind, natural, type ContextModel, type Probe, type UnreviewedKind } from '../src/knowledge/unreviewed.js';
 import { allAdmit, constraintAdmits } from '../src/match/iam.js';
-import { tokenVerdict, type ClaimTests } from '../src/match/probe.js';
+import { tokenVerdict } from '../src/match/probe.js';
 import { isPin } from '../src/match/scope.js';
 import type { Constraint, Location, RelatedLocation, TrustBinding } from '../src/model/types.js';
 
@@ -38,34 +38,48 @@ export default defineRule({
     },
   },
   checkAll(bindings, ctx) {
-    // Every alternative of a target (the statements of one role, the disjuncts of one GCP condition): a
-    // plan-phase token counts only when the same target also admits the apply phase.
-    const byTarget = new Map<string, TrustBinding[]>();
     // GCP (gcp-trust.ts): a provider's bindings hold its attribute_condition, a member's binding only the
     // member's own limit; the trust a service account really has is both. They are joined by the provider
     // they come from, which both name through the provider's issuer location.
     const providers = new Map<string, TrustBinding[]>();
     const members = new Map<string, TrustBinding[]>();
     for (const b of bindings) {
-      push(byTarget, `${b.provider}\u0000${b.target.name}`, b);
       if (b.provider !== 'gcp' || b.issuer.kind !== 'exact') continue;
       if (!b.member) push(providers, locationKey(b.issuer.at), b);
       else if (!b.member.providersUnseen) push(members, locationKey(b.issuer.at), b);
     }
-    // The tests of each target's alternatives, listed once per target: a policy file of 100,000 statements
-    // is one target, and listing them again for every statement was quadratic.
-    const groups = new Map<string, ClaimTests[]>();
+    const alternatives = alternativesOf(bindings);
     for (const b of bindings) {
       if (b.provider === 'gcp') continue;
-      const key = `${b.provider}\u0000${b.target.name}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = byTarget.get(key)!.map((x) => x.claims)));
-      const found = judge(b, group);
-      for (const f of found) report(ctx, b, f, f.at ?? fallbackAt(b), production(b));
+      for (const f of judge(b, alternatives)) report(ctx, b, f, f.at ?? fallbackAt(b), production(b));
     }
     for (const [key, disjuncts] of providers) gcpProvider(ctx, disjuncts, members.get(key) ?? []);
   },
 });
+
+/**
+ * Every alternative of a binding's target (the statements of one role, the disjuncts of one GCP condition),
+ * b among them: a plan-phase token counts only when the same target also admits the apply phase. The index
+ * is built on the first question, by provider and then target name, so that a run without plan-phase or
+ * PROPOSED probes (most) builds none; it was keyed by a string joined from both, two per binding. With the
+ * changes to judge and the GitHub probes (unreviewed.ts reviewedOnly), lint() of this rule alone on the
+ * bench's "10,000 files" went from 75-135 to 30-40 ms, cold. Each target is listed once: a policy file of
+ * 100,000 statements is one target, and listing them again for every statement was quadratic.
+ */
+function alternativesOf(bindings: readonly TrustBinding[]): (b: TrustBinding) => readonly TrustBinding[] {
+  let byTarget: Map<string, Map<string, TrustBinding[]>> | undefined;
+  return (b) => {
+    if (!byTarget) {
+      byTarget = new Map();
+      for (const x of bindings) {
+        let targets = byTarget.get(x.provider);
+        if (!targets) byTarget.set(x.provider, (targets = new Map()));
+        push(targets, x.target.name, x);
+      }
+    }
+    return byTarget.get(b.provider)!.get(b.target.name)!;
+  };
+}
 
 interface Found {
   kinds: UnreviewedKind[];
@@ -87,29 +101,29 @@ function locationKey(at: Location): string {
 
 /**
  * The unreviewed contexts a binding admits, one entry per subject value that lets them through (a list of
- * values can hold a pinned branch and `pull_request`: each value is its own mistake). `group` holds the
- * tests of every alternative of the same target.
+ * values can hold a pinned branch and `pull_request`: each value is its own mistake). `alternatives` gives
+ * every alternative of b's target, b among them.
  */
-function judge(b: TrustBinding, group: readonly ClaimTests[]): Found[] {
-  if (b.undetermined) return [];
+function judge(b: TrustBinding, alternatives: (b: TrustBinding) => readonly TrustBinding[]): readonly Found[] {
+  if (b.undetermined) return NONE;
   const a = analyse(b);
   // Only a trust pinned to one repository (project, workspace, pipeline) is judged here. One with no identity
   // limit, or one a wildcard opens to other repositories, is subject-missing's or subject-wildcard's: that
   // finding names the wider door, and its fix (pin the repository and its branch or environment) closes
   // this one too. One mistake, one finding.
-  if (!a.profile || a.admitsNothing || a.decisive?.breadth !== 'pinned') return [];
+  if (!a.profile || a.admitsNothing || a.decisive?.breadth !== 'pinned') return NONE;
   const model = contextModel(a.profile.id, b.claims['sub']);
-  if (!model) return [];
-  const found = new Map<string, Found>();
+  if (!model) return NONE;
+  let found: Map<string, Found> | undefined;
   for (const probe of model.probes(b.claims, b.provider)) {
     if (tokenVerdict(b.claims, probe.token, model.free) !== true) continue;
     if (probe.twin && tokenVerdict(b.claims, probe.twin, model.free) !== true) continue;
     // The twin must pass the same subject value: another value of the list may be what admits it.
     if (probe.twin && probe.via && constraintAdmits(probe.via.test, probe.twin['sub']) !== true) continue;
-    if (probe.alsoAdmitted && !group.some((g) => tokenVerdict(g, probe.alsoAdmitted!, model.free) === true)) continue;
+    if (probe.alsoAdmitted && !alternatives(b).some((g) => tokenVerdict(g.claims, probe.alsoAdmitted!, model.free) === true)) continue;
     const at = probe.via?.at ?? contextAt(b, model, probe);
     const key = at ? locationKey(at) : '';
-    const entry = found.get(key);
+    const entry = (found ??= new Map<string, Found>()).get(key);
     if (!entry) found.set(key, { kinds: [probe.kind], probe, model, ...(at ? { at } : {}) });
     else if (!entry.kinds.includes(probe.kind)) {
       entry.kinds.push(probe.kind);
@@ -118,8 +132,11 @@ function judge(b: TrustBinding, group: readonly ClaimTests[]): Found[] {
       if (entry.kinds[0] === probe.kind) entry.probe = probe;
     } else if (entry.probe.kind === probe.kind && !natural(entry.probe) && natural(probe)) entry.probe = probe;
   }
-  return [...found.values()];
+  return found ? [...found.values()] : NONE;
 }
+
+/** What judge finds in most trusts, shared rather than made for each. */
+const NONE: readonly Found[] = [];
 
 /**
  * Where to point when no subject test lets the token through: the value of a test on a claim of the run's
@@ -212,12 +229,12 @@ const MAX_NAMED = 3;
  *   the context itself, the condition is not a way in.
  */
 function gcpProvider(ctx: RuleContext, disjuncts: readonly TrustBinding[], joinedMembers: readonly TrustBinding[]): void {
-  const group = disjuncts.map((d) => d.claims);
-  const own = disjuncts.flatMap((d) => judge(d, group).map((f) => ({ d, f })));
+  const own = disjuncts.flatMap((d) => judge(d, () => disjuncts).map((f) => ({ d, f })));
   const passing: Array<{ m: TrustBinding; prod: string | undefined; found: Array<{ d: TrustBinding; f: Found }> }> = [];
   for (const m of joinedMembers) {
     const paths = disjuncts.map((d) => ({ d, path: joined(m, d) }));
-    const found = paths.flatMap(({ d, path }) => judge(path, paths.map((x) => x.path.claims)).map((f) => ({ d, f })));
+    const alternatives = paths.map((x) => x.path);
+    const found = paths.flatMap(({ d, path }) => judge(path, () => alternatives).map((f) => ({ d, f })));
     if (found.length === 0) continue;
     const model = found[0]!.f.model;
     if (Object.keys(m.claims).some((c) => !model.free(c))) {

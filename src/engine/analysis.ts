@@ -19,15 +19,15 @@ export interface TrustAnalysis {
   /** A positive test on a key of another issuer, which no token of this issuer carries: the trust admits nothing. */
   admitsNothing: boolean;
   /** Identity claims that carry a positive test. */
-  pins: PinnedClaim[];
+  pins: readonly PinnedClaim[];
   /** The tightest pin (the tests are ANDed, so the narrowest decides), preferring `sub` among equals. */
   decisive?: PinnedClaim;
   /** Identity claims that are tested, but only by tests that do not limit (negated, IfExists, ForAllValues). */
-  vacuous: string[];
+  vacuous: readonly string[];
   /** Identity claims whose tests fedlint cannot evaluate (unknown operators, values known only after apply). */
-  unknown: string[];
+  unknown: readonly string[];
   /** Identity claims tested only by `Null` (the claim must exist, any value). */
-  presenceOnly: string[];
+  presenceOnly: readonly string[];
 }
 
 const cache = new WeakMap<TrustBinding, TrustAnalysis>();
@@ -52,45 +52,67 @@ function blocksAbsent(c: Constraint): boolean {
   return c.kind === 'patterns' && !c.negated && !c.ifExists && c.setOperator !== 'ForAllValues';
 }
 
+/**
+ * The lists of an analysis are only read, and most are empty: they share one empty list and are copied when
+ * a claim is added (they hold a few identity claims at most). An analysis is kept for every binding of a run,
+ * so what it allocates survives collections, which copy it.
+ */
+const NONE: readonly never[] = [];
+
+function added<T>(list: readonly T[], item: T): readonly T[] {
+  return list.length === 0 ? [item] : [...list, item];
+}
+
 export function analyse(binding: TrustBinding): TrustAnalysis {
   const cached = cache.get(binding);
   if (cached) return cached;
   const profile = profileOf(binding);
-  const result: TrustAnalysis = {
-    profile,
-    // Keys of a sibling issuer block too: for this issuer's tokens they are absent (aws.md §2).
-    admitsNothing: binding.foreignKeys.some((k) => blocksAbsent(k.constraint)),
-    pins: [],
-    vacuous: [],
-    unknown: [],
-    presenceOnly: [],
-  };
+  // Keys of a sibling issuer block too: for this issuer's tokens they are absent (aws.md §2).
+  let admitsNothing = false;
+  for (const k of binding.foreignKeys) {
+    if (!blocksAbsent(k.constraint)) continue;
+    admitsNothing = true;
+    break;
+  }
+  let pins: readonly PinnedClaim[] = NONE;
+  let decisive: PinnedClaim | undefined;
+  let vacuous: readonly string[] = NONE;
+  let unknown: readonly string[] = NONE;
+  let presenceOnly: readonly string[] = NONE;
   if (profile) {
     for (const identity of profile.identityClaims) {
       const constraints = binding.claims[identity.claim];
       if (!constraints || constraints.length === 0) continue;
-      if (constraints.some((c) => c.kind === 'unknown' || c.kind === 'cel')) {
-        result.unknown.push(identity.claim);
+      let opaque = false;
+      let pinned = false;
+      let presence = true;
+      for (const c of constraints) {
+        if (c.kind === 'unknown' || c.kind === 'cel') opaque = true;
+        else if (isPin(c)) pinned = true;
+        if (c.kind !== 'presence') presence = false;
+      }
+      if (opaque) {
+        unknown = added(unknown, identity.claim);
         continue;
       }
-      if (!constraints.some(isPin)) {
-        if (constraints.every((c) => c.kind === 'presence')) result.presenceOnly.push(identity.claim);
-        else result.vacuous.push(identity.claim);
+      if (!pinned) {
+        if (presence) presenceOnly = added(presenceOnly, identity.claim);
+        else vacuous = added(vacuous, identity.claim);
         continue;
       }
       const grammar = identity.grammar ?? (identity.claim === 'sub' ? guessGrammarOf(constraints) : undefined);
       const analysis = analyseClaim(constraints, grammar);
       const floor: Breadth = identity.scope === 'tenant' ? 'tenant-wide' : 'pinned';
       const breadth = RANK[analysis.breadth] >= RANK[floor] ? analysis.breadth : floor;
-      result.pins.push({ identity, constraints, analysis, breadth });
+      const pin: PinnedClaim = { identity, constraints, analysis, breadth };
+      pins = added(pins, pin);
+      if (!decisive || RANK[breadth] < RANK[decisive.breadth] || (RANK[breadth] === RANK[decisive.breadth] && identity.claim === 'sub')) {
+        decisive = pin;
+      }
     }
   }
-  for (const pin of result.pins) {
-    const current = result.decisive;
-    if (!current || RANK[pin.breadth] < RANK[current.breadth] || (RANK[pin.breadth] === RANK[current.breadth] && pin.identity.claim === 'sub')) {
-      result.decisive = pin;
-    }
-  }
+  const result: TrustAnalysis = { profile, admitsNothing, pins, vacuous, unknown, presenceOnly };
+  if (decisive) result.decisive = decisive;
   cache.set(binding, result);
   return result;
 }

@@ -370,6 +370,24 @@ const GITHUB_FREE = new Set([
   'workflow',
 ]);
 
+/**
+ * Whether GitHub subject tests can give no probe: every value is exact (the only value admittedFills gives
+ * for it is itself) and is no subject (readGithubSubject) or one of reviewed code (an environment, a reusable
+ * workflow at a fixed ref). Read before the fills are built, which cost more than reading the values: every
+ * exact subject of the bench inputs ("10,000 files", the 50 MB plan) names an environment.
+ */
+function reviewedOnly(tests: readonly Constraint[]): boolean {
+  for (const t of tests) {
+    if (!isPin(t)) continue;
+    for (const v of t.values) {
+      if (t.syntax !== 'exact' && (v.includes('*') || v.includes('?'))) return false;
+      const s = readGithubSubject(v);
+      if (s && s.context.kind !== 'fixed') return false;
+    }
+  }
+  return true;
+}
+
 const github: ContextModel = {
   reference: 'reference/idps.md §1.2',
   free: (claim) => GITHUB_FREE.has(claim) || claim.startsWith('repo_property_'),
@@ -392,6 +410,7 @@ const github: ContextModel = {
       return p;
     };
     if (pinned(tests, 'sub')) {
+      if (reviewedOnly(tests['sub']!)) return probes;
       for (const f of admittedFills(tests['sub'], GITHUB_FILLS)) {
         if (probes.length >= MAX_PROBES) break;
         const s = readGithubSubject(f.value);

@@ -1,4 +1,4 @@
-import type { Constraint } from '../model/types.js';
+import type { Constraint, PatternConstraint } from '../model/types.js';
 import { globMatch } from './glob.js';
 
 /** A claim value in a token: absent, one string, or a list (multivalued claims such as Cognito `amr`). */
@@ -6,7 +6,7 @@ export type ClaimValue = string | readonly string[] | undefined;
 
 export type Verdict = boolean | 'unknown';
 
-function valueMatches(constraint: Extract<Constraint, { kind: 'patterns' }>, pattern: string, value: string): boolean {
+function valueMatches(constraint: PatternConstraint, pattern: string, value: string): boolean {
   if (constraint.caseInsensitive) {
     pattern = pattern.toLowerCase();
     value = value.toLowerCase();
@@ -27,21 +27,33 @@ export function constraintAdmits(constraint: Constraint, value: ClaimValue): Ver
     case 'unknown':
       return 'unknown';
     case 'patterns': {
-      const requestValues = value === undefined ? [] : typeof value === 'string' ? [value] : value;
-      if (requestValues.length === 0) {
+      if (value === undefined || (typeof value !== 'string' && value.length === 0)) {
         // IfExists makes any operator true for an absent key, set operators included (aws.md §4.1).
         if (constraint.ifExists || constraint.setOperator === 'ForAllValues') return true;
         if (constraint.setOperator === 'ForAnyValue') return false;
         return Boolean(constraint.negated);
       }
-      const one = (v: string): boolean => {
-        const hit = constraint.values.some((p) => valueMatches(constraint, p, v));
-        return constraint.negated ? !hit : hit;
-      };
-      if (constraint.setOperator === 'ForAllValues') return requestValues.every(one);
-      return requestValues.some(one);
+      // One value (every claim but a few multivalued ones): any and every of one value are the value's own answer.
+      if (typeof value === 'string') return admitsOne(constraint, value);
+      if (constraint.setOperator === 'ForAllValues') return value.every((v) => admitsOne(constraint, v));
+      return value.some((v) => admitsOne(constraint, v));
     }
   }
+}
+
+/**
+ * Whether one value passes a test: matches one of its values, or none of them for a negated operator.
+ * No array or closure per call: every rule asks this for every binding, and probes many times more.
+ */
+function admitsOne(constraint: PatternConstraint, value: string): boolean {
+  let hit = false;
+  for (const p of constraint.values) {
+    if (valueMatches(constraint, p, value)) {
+      hit = true;
+      break;
+    }
+  }
+  return constraint.negated ? !hit : hit;
 }
 
 /**

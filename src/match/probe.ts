@@ -6,7 +6,7 @@
  */
 import type { Constraint, Location, PatternConstraint } from '../model/types.js';
 import { allAdmit, type ClaimValue, type Verdict } from './iam.js';
-import { fillPattern, isPin } from './scope.js';
+import { fillPattern, isPin, patternChars } from './scope.js';
 
 export type Token = Record<string, ClaimValue>;
 
@@ -36,22 +36,34 @@ const CANDIDATE_CHARS_PER_PATTERN_CHAR = 4;
  */
 export function* admittedFills(tests: readonly Constraint[] | undefined, fills: readonly string[]): Generator<FilledValue> {
   if (!tests) return;
-  const pins = tests.filter(isPin);
-  const budget = CANDIDATE_CHARS + CANDIDATE_CHARS_PER_PATTERN_CHAR * pins.reduce((n, p) => n + p.values.reduce((m, v) => m + v.length, 0), 0);
-  const emitted = new Set<string>();
+  let pins = 0;
+  for (const t of tests) if (isPin(t)) pins++;
+  let budget = -1;
+  // Values already given, keyed by value index, pattern and value. An exact value of the only positive test
+  // cannot repeat one (nothing else has its index), so it goes without a key: that is every value of most trusts.
+  let emitted: Set<string> | undefined;
   let seen = 0;
   let chars = 0;
-  for (const pin of pins) {
+  for (const pin of tests) {
+    if (!isPin(pin)) continue;
     for (let i = 0; i < pin.values.length; i++) {
       const pattern = pin.values[i]!;
       const wildcard = pin.syntax !== 'exact' && (pattern.includes('*') || pattern.includes('?'));
-      for (const c of fillPattern(pattern, wildcard, [...fills])) {
-        if (++seen > MAX_CANDIDATES || (chars += c.text.length) > budget) return;
-        const key = `${i}\u0000${pattern}\u0000${c.text}`;
-        if (emitted.has(key) || allAdmit(tests, c.text) !== true) continue;
-        emitted.add(key);
+      for (const c of fillPattern(pattern, wildcard, fills)) {
+        if (++seen > MAX_CANDIDATES) return;
+        chars += c.text.length;
+        if (chars > CANDIDATE_CHARS) {
+          // Worked out only past the fixed part of the budget, which realistic tests never reach.
+          if (budget < 0) budget = CANDIDATE_CHARS + CANDIDATE_CHARS_PER_PATTERN_CHAR * patternChars(tests.filter(isPin));
+          if (chars > budget) return;
+        }
+        const key = wildcard || pins > 1 ? `${i}\u0000${pattern}\u0000${c.text}` : undefined;
+        if ((key !== undefined && emitted?.has(key)) || allAdmit(tests, c.text) !== true) continue;
+        if (key !== undefined) (emitted ??= new Set()).add(key);
         const at = pin.valueAt[i] ?? pin.at;
-        yield { value: c.text, derived: c.derived, pattern, at, test: { ...pin, values: [pattern], valueAt: [at] } };
+        // A test of one value, written where it says, is its own narrowing.
+        const test = pin.values.length === 1 && pin.valueAt[0] === at ? pin : { ...pin, values: [pattern], valueAt: [at] };
+        yield { value: c.text, derived: c.derived, pattern, at, test };
       }
     }
   }

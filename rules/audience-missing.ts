@@ -2,7 +2,7 @@ import { defineRule, type RuleContext } from '../src/engine/rule.js';
 import { analyse, keyFor } from '../src/engine/analysis.js';
 import { isPin } from '../src/match/scope.js';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCES } from '../src/knowledge/azure.js';
-import type { TrustBinding } from '../src/model/types.js';
+import type { Constraint, TrustBinding } from '../src/model/types.js';
 
 export default defineRule({
   meta: {
@@ -59,8 +59,8 @@ export default defineRule({
     const a = analyse(binding);
     if (!a.profile || a.admitsNothing) return;
     // For accounts.google.com IAM maps aud to the service account (azp); the requested audience is oaud.
-    const claims = a.profile.id === 'google' ? ['oaud', 'aud'] : ['aud'];
-    const tests = claims.flatMap((c) => binding.claims[c] ?? []);
+    const claims = a.profile.id === 'google' ? GOOGLE_AUDIENCE_CLAIMS : AUDIENCE_CLAIMS;
+    const tests = claims.length === 1 ? (binding.claims[claims[0]!] ?? NO_TESTS) : claims.flatMap((c) => binding.claims[c] ?? []);
     const pins = tests.filter(isPin);
     if (tests.some((c) => c.kind === 'unknown' || c.kind === 'cel')) return;
     // A vacuous test (IfExists, negated, ForAllValues) is condition-bypass's finding, not this one.
@@ -68,8 +68,8 @@ export default defineRule({
     // The plan shows the OIDC provider's client-ID list, which STS checks aud against: the audience is pinned there.
     if (pins.length === 0 && !a.profile.audienceIsIdentity && binding.providerAudiences && binding.providerAudiences.values.length > 0) return;
     const level = a.profile.audienceIsIdentity ? 'error' : 'note';
-    const key = keyFor(binding, claims[0]!);
     if (pins.length === 0) {
+      const key = keyFor(binding, claims[0]!);
       const why = a.profile.audienceIsIdentity
         ? `an identity from ${a.profile.audienceOfAnyone} can assume it`
         : binding.mechanism === 'saml'
@@ -86,6 +86,7 @@ export default defineRule({
       if (pin.kind !== 'patterns' || pin.syntax === 'exact') continue;
       pin.values.forEach((value, i) => {
         if (/^[*?]*\*[*?]*$/.test(value)) {
+          const key = keyFor(binding, claims[0]!);
           ctx.report(binding, {
             at: pin.valueAt[i] ?? pin.at,
             level,
@@ -96,6 +97,11 @@ export default defineRule({
     }
   },
 });
+
+/** The claims that carry the audience, by issuer: made once, as the rule asks for every binding. */
+const AUDIENCE_CLAIMS: readonly string[] = ['aud'];
+const GOOGLE_AUDIENCE_CLAIMS: readonly string[] = ['oaud', 'aud'];
+const NO_TESTS: readonly Constraint[] = [];
 
 /**
  * Entra federated credentials (reference/azure.md §1, §2): the credential's audiences must contain the
@@ -108,6 +114,8 @@ function checkAzure(binding: TrustBinding, ctx: RuleContext): void {
   const tests = binding.claims['aud'] ?? [];
   if (tests.some((c) => c.kind === 'unknown' || c.kind === 'cel')) return;
   const pins = tests.filter(isPin);
+  // Nearly every credential lists Entra's audience and nothing else: nothing to report, so nothing is built.
+  if (pins.some((p) => p.values.length > 0) && pins.every((p) => p.values.every((v) => ENTRA_TOKEN_EXCHANGE_AUDIENCES.includes(v)))) return;
   const field = keyFor(binding, 'aud');
   const values = pins.flatMap((p) => p.values.map((value, i) => ({ value, at: p.valueAt[i] ?? p.at })));
   if (values.length === 0) {

@@ -43,7 +43,11 @@ export default defineRule({
     if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') return;
     if (a.admitsNothing) return;
     const identity = identityClaimsOf(a.profile);
-    for (const [claim, tests] of Object.entries(binding.claims)) {
+    for (const claim of Object.keys(binding.claims)) {
+      const tests = binding.claims[claim]!;
+      // Only a set operator, IfExists or a negation makes a finding: most claims have none, and are not
+      // looked at further.
+      if (!tests.some(mayBypass)) continue;
       const pinned = tests.some(isPin);
       // `Null: false` beside ForAllValues makes the claim required (aws.md §4.4).
       const required = pinned || tests.some((t) => t.kind === 'presence' && t.present);
@@ -55,6 +59,11 @@ export default defineRule({
     }
   },
 });
+
+/** Whether a test is of a kind judge or judgeCel can report: none of them reports a plain positive test. */
+function mayBypass(t: Constraint): boolean {
+  return t.kind === 'patterns' && !t.fromDeny && (t.setOperator !== undefined || Boolean(t.ifExists) || Boolean(t.negated));
+}
 
 /** Identity claims (and aud) by issuer profile: built once per profile rather than once per binding (a plan holds tens of thousands). */
 const identitySets = new Map<IssuerProfile | undefined, ReadonlySet<string>>();

@@ -72,12 +72,13 @@ export default defineRule({
  * matches no real token, so it fails closed, but it is almost surely a wildcard written where none works.
  */
 function literalStars(binding: TrustBinding, ctx: RuleContext): void {
-  for (const [claim, tests] of Object.entries(binding.claims)) {
+  for (const claim of Object.keys(binding.claims)) {
     if (claim === 'aud') continue;
-    for (const c of tests) {
+    for (const c of binding.claims[claim]!) {
       if (c.kind !== 'patterns' || c.syntax !== 'exact') continue;
-      c.values.forEach((value, i) => {
-        if (!value.includes('*')) return;
+      for (let i = 0; i < c.values.length; i++) {
+        const value = c.values[i]!;
+        if (!value.includes('*')) continue;
         const flexible = c.operator === 'eq';
         ctx.report(binding, {
           at: c.valueAt[i] ?? c.at,
@@ -86,7 +87,7 @@ function literalStars(binding: TrustBinding, ctx: RuleContext): void {
             ? `${c.key} eq ${JSON.stringify(value)} compares exactly, so the "*" is a literal character and no real token matches: almost surely a mistake. A wildcard needs matches, pinned to one repository or workload.`
             : `${c.key} ${JSON.stringify(value)} of ${binding.target.name} contains "*", but Entra compares a classic credential's subject exactly: the "*" is a literal character and no real token matches, so this is almost surely a mistake. A wildcard needs a flexible credential (claimsMatchingExpression with matches), pinned to one repository or workload.`,
         });
-      });
+      }
     }
   }
 }

@@ -720,6 +720,22 @@ describe('parseJson and decodeText', () => {
     expect(parseJson('f.json', text)).toEqual({ ok: false, error: { file: 'f.json', line, column, message } });
   });
 
+  // JSON.parse reads any depth; the check runs after it, on a text long enough to be too deep (each level takes
+  // two characters), and before the tolerant parse of a text it refused.
+  it.each([
+    { name: '1001 levels, valid (the shortest text too deep)', text: `${'['.repeat(1001)}${']'.repeat(1001)}`, column: 1001 },
+    { name: '1001 levels, not closed (refused by JSON.parse)', text: '['.repeat(1001), column: 1001 },
+    { name: '1001 levels of objects, valid, long', text: `${'{"a":'.repeat(1001)}1${'}'.repeat(1001)}`, column: 5001 },
+    { name: '1001 levels with a comment', text: `[//x\n${'['.repeat(1000)}`, line: 2, column: 1000 },
+  ])('too deep: $name', ({ text, line = 1, column }) => {
+    expect(parseJson('f.json', text)).toEqual({ ok: false, error: { file: 'f.json', line, column, message: 'JSON nested more than 1000 levels deep; fedlint does not read it' } });
+  });
+
+  it('1000 levels are read, short or long', () => {
+    expect(parseJson('f.json', `${'['.repeat(1000)}${']'.repeat(1000)}`).ok).toBe(true);
+    expect(parseJson('f.json', `${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`).ok).toBe(true);
+  });
+
   it('decodes UTF-8 and strips a byte-order mark', () => {
     expect(decodeText('f', bytes('{"é": 1}'))).toEqual({ ok: true, text: '{"é": 1}' });
     expect(decodeText('f', bytes([0xef, 0xbb, 0xbf], '{"a": 1}'))).toEqual({ ok: true, text: '{"a": 1}' });

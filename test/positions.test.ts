@@ -3,7 +3,7 @@
  * at the reported columns, so an off-by-one cannot hide behind a plausible number.
  */
 import { describe, expect, it } from 'vitest';
-import { LineIndex, PositionResolver } from '../src/loaders/positions.js';
+import { LineIndex, PositionResolver, jsonTooDeepAt, scanValidJson } from '../src/loaders/positions.js';
 import type { JsonPath, Location, ResolvedRange } from '../src/model/types.js';
 
 const GH = 'token.actions.githubusercontent.com';
@@ -233,5 +233,72 @@ describe('PositionResolver: JSON embedded in a string (inner)', () => {
     const resolver = new PositionResolver(PRETTY);
     const r = resolver.resolve(at(['Statement', 0, 'Principal'], { inner: ['Federated'] }));
     expect(r).toEqual(resolver.resolve(at(['Statement', 0, 'Principal'])));
+  });
+});
+
+/** Every path into a parsed value, with and without pointing at the key. */
+function pathsOf(value: unknown, prefix: JsonPath = []): JsonPath[] {
+  const out: JsonPath[] = [prefix];
+  if (Array.isArray(value)) value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])));
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...prefix, k]));
+  return out;
+}
+
+/** A text whose resolutions are compared: small (< 64 KB, walked with the container table) or large. */
+function variants(value: unknown): string[] {
+  const pretty = JSON.stringify(value, null, 2);
+  return [pretty, JSON.stringify(value), pretty.replace(/\n/g, '\r\n'), `\t${pretty.replace(/: /g, ' :\t')}\n`];
+}
+
+describe('scanValidJson: the depth check and first-level index of text JSON.parse accepted', () => {
+  const docs: unknown[] = [
+    DOC,
+    { a: 1, a2: [], b: {}, 'k"q': { 'x\\y': [1, 'two', { three: null }] }, é: [[[]]], dup: 1, n: -2.5e3, t: true },
+    [1, [2, [3, [4]]], { Role: { AssumeRolePolicyDocument: DOC } }, '"]}{['],
+    'a string',
+    42,
+  ];
+
+  it('finds the same depth as the scanner for any text, at the same offset', () => {
+    for (const doc of docs) {
+      for (const text of variants(doc)) {
+        for (const limit of [0, 1, 2, 3, 4, 1000]) {
+          expect(scanValidJson(text, limit, false).tooDeepAt).toBe(jsonTooDeepAt(text, limit));
+          expect(scanValidJson(text, limit, true).tooDeepAt).toBe(jsonTooDeepAt(text, limit));
+        }
+      }
+    }
+  });
+
+  it('its index places every path where a walk of the text does, with the last of duplicated keys', () => {
+    const duplicated = '{"a": 1, "b": {"c": [1, 2], "c": [3, {"d": 4}]}, "a": {"e": "f"}}';
+    const texts = [...docs.flatMap(variants), duplicated, `${' '.repeat(70_000)}${JSON.stringify({ big: docs })}`];
+    for (const text of texts) {
+      const scan = scanValidJson(text, 1000, true);
+      expect(scan.tooDeepAt).toBe(-1);
+      const indexed = new PositionResolver(text, scan.index);
+      const walked = new PositionResolver(text);
+      for (const path of pathsOf(JSON.parse(text))) {
+        for (const key of [false, true]) expect(indexed.resolve(at(path, { key }))).toEqual(walked.resolve(at(path, { key })));
+      }
+    }
+  });
+});
+
+describe('PositionResolver: a small file and a large one resolve alike', () => {
+  it('every path of a get-role document, pretty and on one line, small and padded past 64 KB', () => {
+    const role = { Role: { Path: '/ci/', RoleName: 'r', AssumeRolePolicyDocument: DOC, Tags: [{ Key: 'Environment', Value: 'prod' }], RoleLastUsed: {} } };
+    for (const text of variants(role)) {
+      const large = `${text}${' '.repeat(70_000)}`;
+      const small = new PositionResolver(text);
+      const padded = new PositionResolver(large);
+      for (const path of [...pathsOf(role), ['Role', 'Nope'], ['Role', 'Tags', 5]]) {
+        for (const key of [false, true]) expect(small.resolve(at(path, { key }))).toEqual(padded.resolve(at(path, { key })));
+        const r = small.resolve(at(path));
+        // The nearest value that exists along the path.
+        const value = path.reduce<unknown>((v, s) => (v as Record<string | number, unknown>)[s] ?? v, role);
+        expect(JSON.parse(slice(text, r))).toEqual(value);
+      }
+    }
   });
 });

@@ -32,28 +32,40 @@ export interface PolicyLoadResult {
 /** A trust policy is an object with a Statement (object or array). */
 export function looksLikePolicy(value: Json): value is Record<string, Json> {
   if (!isObject(value)) return false;
-  const statement = getKey(value, 'Statement');
-  return statement !== undefined && (isObject(statement.value) || Array.isArray(statement.value));
+  const key = keyOf(value, 'Statement');
+  return key !== undefined && (isObject(value[key]) || Array.isArray(value[key]));
 }
 
-/** Policy element names are matched case-insensitively, as IAM's parser accepts them. */
-function getKey(obj: Record<string, Json>, name: string): { key: string; value: Json } | undefined {
-  if (name in obj) return { key: name, value: obj[name] };
+/**
+ * The key that names a policy element, as written: element names are matched case-insensitively, as IAM's
+ * parser accepts them. (The key alone, not a pair with its value: this runs several times per statement.)
+ */
+function keyOf(obj: Record<string, Json>, name: string): string | undefined {
+  if (name in obj) return name;
   const lower = name.toLowerCase();
-  for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return { key, value: obj[key] };
+  for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return key;
   return undefined;
 }
+
+const isScalar = (v: Json): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /**
  * A string or list of strings, with the path of each string. Paths are built with concat, which allocates
  * what they hold (a spread over-allocates): a large input keeps hundreds of thousands of them.
  */
 function stringList(value: Json, path: JsonPath): Array<{ value: string; path: JsonPath }> {
-  if (Array.isArray(value)) {
-    return value.flatMap((v, i) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [{ value: String(v), path: path.concat(i) }] : []));
-  }
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [{ value: String(value), path }];
-  return [];
+  if (isScalar(value)) return [{ value: String(value), path }];
+  const out: Array<{ value: string; path: JsonPath }> = [];
+  if (Array.isArray(value)) value.forEach((v, i) => isScalar(v) && out.push({ value: String(v), path: path.concat(i) }));
+  return out;
+}
+
+/** The strings of a string or list of strings (Action, NotAction), lower-cased; without their paths. */
+function lowerStrings(value: Json): string[] {
+  if (isScalar(value)) return [String(value).toLowerCase()];
+  const out: string[] = [];
+  if (Array.isArray(value)) for (const v of value) if (isScalar(v)) out.push(String(v).toLowerCase());
+  return out;
 }
 
 interface Operator {
@@ -94,8 +106,12 @@ function toConstraint(op: Operator, key: string, raw: Json, path: JsonPath, ctx:
       kind: 'patterns',
       syntax,
       values: values.map((v) => v.value),
-      valueAt: values.map((v) => ctx.locate(v.path)),
-      ...common,
+      // A single value is the condition's own location: the same object (nothing changes a Location once
+      // made, and the 10,000 files of the benchmark keep one of these per condition).
+      valueAt: values.map((v) => (v.path === path ? at : ctx.locate(v.path))),
+      operator: op.written,
+      key,
+      at,
     };
     if (negated) c.negated = true;
     if (caseInsensitive) c.caseInsensitive = true;
@@ -156,14 +172,16 @@ interface Principal {
 }
 
 function principals(statement: Record<string, Json>, basePath: JsonPath): { list: Principal[]; notPrincipal: boolean } | undefined {
-  const entry = getKey(statement, 'Principal') ?? getKey(statement, 'NotPrincipal');
-  if (!entry) return undefined;
-  const notPrincipal = entry.key.toLowerCase() === 'notprincipal';
-  const path = basePath.concat(entry.key);
-  if (entry.value === '*') return { list: [{ kind: 'any', value: '*', path }], notPrincipal };
-  if (!isObject(entry.value)) return { list: [], notPrincipal };
+  const entry = keyOf(statement, 'Principal') ?? keyOf(statement, 'NotPrincipal');
+  if (entry === undefined) return undefined;
+  const notPrincipal = entry.toLowerCase() === 'notprincipal';
+  const path = basePath.concat(entry);
+  const given = statement[entry];
+  if (given === '*') return { list: [{ kind: 'any', value: '*', path }], notPrincipal };
+  if (!isObject(given)) return { list: [], notPrincipal };
   const list: Principal[] = [];
-  for (const [key, value] of Object.entries(entry.value)) {
+  for (const key of Object.keys(given)) {
+    const value = given[key];
     const kind = key.toLowerCase();
     const mapped = kind === 'federated' ? 'federated' : kind === 'aws' ? 'aws' : kind === 'service' ? 'service' : undefined;
     if (!mapped) continue;
@@ -209,23 +227,25 @@ interface ParsedCondition {
 }
 
 function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: PolicyContext, problems: PolicyProblem[]): ParsedCondition[] {
-  const entry = getKey(statement, 'Condition');
-  if (!entry) return [];
-  const path = basePath.concat(entry.key);
-  if (!isObject(entry.value)) {
+  const entry = keyOf(statement, 'Condition');
+  if (entry === undefined) return [];
+  const path = basePath.concat(entry);
+  const operators = statement[entry];
+  if (!isObject(operators)) {
     problems.push({ at: ctx.locate(path), message: 'Condition must be an object of operators' });
     return [];
   }
   const result: ParsedCondition[] = [];
-  for (const [opName, block] of Object.entries(entry.value)) {
+  for (const opName of Object.keys(operators)) {
+    const block = operators[opName];
     const op = parseOperator(opName);
     if (!isObject(block)) {
       problems.push({ at: ctx.locate(path.concat(opName)), message: `condition operator ${opName} must map keys to values` });
       continue;
     }
-    for (const [key, raw] of Object.entries(block)) {
+    for (const key of Object.keys(block)) {
       const { prefix, claim } = splitKey(key);
-      result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, raw, path.concat(opName, key), ctx) });
+      result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, block[key], path.concat(opName, key), ctx) });
     }
   }
   return result;
@@ -238,10 +258,10 @@ interface Actions {
 }
 
 function actions(statement: Record<string, Json>): Actions {
-  const action = getKey(statement, 'Action');
-  if (action) return { list: stringList(action.value, []).map((a) => a.value.toLowerCase()), not: false };
-  const notAction = getKey(statement, 'NotAction');
-  return { list: notAction ? stringList(notAction.value, []).map((a) => a.value.toLowerCase()) : [], not: Boolean(notAction) };
+  const action = keyOf(statement, 'Action');
+  if (action !== undefined) return { list: lowerStrings(statement[action]), not: false };
+  const notAction = keyOf(statement, 'NotAction');
+  return { list: notAction !== undefined ? lowerStrings(statement[notAction]) : [], not: notAction !== undefined };
 }
 
 export function allowsAction(list: readonly string[], action: string): boolean {
@@ -253,11 +273,14 @@ function coversAction(actions: Actions, action: string): boolean {
 }
 
 function statementsOf(doc: Record<string, Json>): Array<{ statement: Record<string, Json>; path: JsonPath }> | undefined {
-  const entry = getKey(doc, 'Statement');
-  if (!entry) return undefined;
-  if (isObject(entry.value)) return [{ statement: entry.value, path: [entry.key] }];
-  if (!Array.isArray(entry.value)) return undefined;
-  return entry.value.flatMap((s, i) => (isObject(s) ? [{ statement: s, path: [entry.key, i] }] : []));
+  const key = keyOf(doc, 'Statement');
+  if (key === undefined) return undefined;
+  const value = doc[key];
+  if (isObject(value)) return [{ statement: value, path: [key] }];
+  if (!Array.isArray(value)) return undefined;
+  const out: Array<{ statement: Record<string, Json>; path: JsonPath }> = [];
+  value.forEach((s, i) => isObject(s) && out.push({ statement: s, path: [key, i] }));
+  return out;
 }
 
 export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult {
@@ -272,10 +295,11 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
   }
   const denies: Deny[] = [];
   for (const { statement, path } of statements) {
-    const effect = getKey(statement, 'Effect');
-    const effectValue = typeof effect?.value === 'string' ? effect.value.toLowerCase() : undefined;
+    const effect = keyOf(statement, 'Effect');
+    const written = effect === undefined ? undefined : statement[effect];
+    const effectValue = typeof written === 'string' ? written.toLowerCase() : undefined;
     if (effectValue !== 'allow' && effectValue !== 'deny') {
-      problems.push({ at: ctx.locate(effect ? path.concat(effect.key) : path), message: 'statement Effect must be "Allow" or "Deny"' });
+      problems.push({ at: ctx.locate(effect !== undefined ? path.concat(effect) : path), message: 'statement Effect must be "Allow" or "Deny"' });
       continue;
     }
     const p = principals(statement, path);
@@ -301,7 +325,8 @@ function bindingsOfStatement(
 ): TrustBinding[] {
   const out: TrustBinding[] = [];
   const origin = ctx.locate(path);
-  const base = (principal: Principal, mechanism: TrustBinding['mechanism'], issuer: IssuerRef): TrustBinding => {
+  // The principal's location is both where its issuer is written and principalAt: one object for both.
+  const base = (at: Location, mechanism: TrustBinding['mechanism'], issuer: IssuerRef): TrustBinding => {
     const binding: TrustBinding = {
       provider: 'aws',
       target: ctx.target,
@@ -312,30 +337,31 @@ function bindingsOfStatement(
       context: {},
       actions: acts,
       origin,
-      principalAt: ctx.locate(principal.path),
+      principalAt: at,
       source: ctx.source,
     };
     if (ctx.sessionTtl) binding.sessionTtl = ctx.sessionTtl;
     if (ctx.tags) binding.tags = ctx.tags;
     return binding;
   };
-  const federatedPrefixes = new Set(
-    p.list.filter((x) => x.kind === 'federated').map((x) => federatedIssuer(x.value, origin).prefix).filter((x): x is string => !!x),
-  );
-  for (const principal of p.list) {
+  // Each Federated principal's issuer is read once, for the prefixes of all of them and for its own binding.
+  const located = p.list.map((principal) => {
     const at = ctx.locate(principal.path);
+    return { principal, at, federated: principal.kind === 'federated' ? federatedIssuer(principal.value, at) : undefined };
+  });
+  const federatedPrefixes = new Set(located.flatMap(({ federated }) => (federated?.prefix ? [federated.prefix] : [])));
+  for (const { principal, at, federated } of located) {
     if (p.notPrincipal) {
       // Allow + NotPrincipal grants everyone except the listed principals.
-      out.push(withConditions(base(principal, 'aws-principal', { kind: 'wildcard', written: `NotPrincipal ${principal.value}`, at }), conds, undefined, federatedPrefixes));
+      out.push(withConditions(base(at, 'aws-principal', { kind: 'wildcard', written: `NotPrincipal ${principal.value}`, at }), conds, undefined, federatedPrefixes));
       continue;
     }
-    if (principal.kind === 'federated') {
-      const f = federatedIssuer(principal.value, at);
-      out.push(withConditions(base(principal, f.mechanism, f.issuer), conds, f.prefix, federatedPrefixes));
+    if (federated) {
+      out.push(withConditions(base(at, federated.mechanism, federated.issuer), conds, federated.prefix, federatedPrefixes));
     } else if (principal.kind === 'any' || (principal.kind === 'aws' && principal.value === '*')) {
-      out.push(withConditions(base(principal, 'aws-principal', { kind: 'wildcard', written: principal.value, at }), conds, undefined, federatedPrefixes));
+      out.push(withConditions(base(at, 'aws-principal', { kind: 'wildcard', written: principal.value, at }), conds, undefined, federatedPrefixes));
     } else if (principal.kind === 'service') {
-      out.push(withConditions(base(principal, 'service', { kind: 'exact', host: principal.value.toLowerCase(), at }), conds, undefined, federatedPrefixes));
+      out.push(withConditions(base(at, 'service', { kind: 'exact', host: principal.value.toLowerCase(), at }), conds, undefined, federatedPrefixes));
     }
     // Specific AWS account or role principals are not federation; they produce no binding.
   }

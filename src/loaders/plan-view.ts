@@ -40,11 +40,22 @@ export interface PlanView {
   formatProblem?: string;
 }
 
+/**
+ * `base` followed by `steps`, in an array of exactly their length (a spread over-allocates): plans hold
+ * tens of thousands of these paths. Not Array.prototype.concat, a call into V8's runtime: 40,000 paths of
+ * "plan, 40000 resources" (npm run bench) took 13 ms with it and 1.2 ms copied.
+ */
+export function joinPath(base: JsonPath, steps: JsonPath): JsonPath {
+  const out = new Array<string | number>(base.length + steps.length);
+  for (let i = 0; i < base.length; i++) out[i] = base[i]!;
+  for (let i = 0; i < steps.length; i++) out[base.length + i] = steps[i]!;
+  return out;
+}
+
 /** Where a value of a resource sits in the plan file. */
 export function at(resource: PlanResource, file: string, attribute: JsonPath, inner?: JsonPath): Location {
   if (resource.locate) return resource.locate(attribute, inner);
-  // concat allocates exactly what the path needs (a spread over-allocates): plans hold tens of thousands of these.
-  const loc: Location = { file, path: resource.path.concat(attribute) };
+  const loc: Location = { file, path: joinPath(resource.path, attribute) };
   if (inner) loc.inner = inner;
   return loc;
 }
@@ -104,27 +115,27 @@ export function moduleOf(address: string): string {
 
 /** Split an address on dots outside brackets and quotes. */
 function splitAddress(address: string): string[] {
+  // Parts are sliced, not built a character at a time: a plan names thousands of module instances.
   const parts: string[] = [];
-  let current = '';
+  let start = 0;
   let depth = 0;
   let quoted = false;
   for (let i = 0; i < address.length; i++) {
-    const ch = address[i]!;
+    const ch = address[i];
     if (quoted) {
-      current += ch;
-      if (ch === '\\') current += address[++i] ?? '';
+      if (ch === '\\') i++;
       else if (ch === '"') quoted = false;
       continue;
     }
     if (ch === '"') quoted = true;
     else if (ch === '[') depth++;
     else if (ch === ']') depth--;
-    if (ch === '.' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
+    else if (ch === '.' && depth === 0) {
+      parts.push(address.slice(start, i));
+      start = i + 1;
+    }
   }
-  parts.push(current);
+  parts.push(address.slice(start));
   return parts;
 }
 
@@ -136,26 +147,51 @@ function moduleCallNames(module: string): string[] {
     .map((p) => p.replace(/\[.*\]$/, ''));
 }
 
-interface ConfigModule {
-  resources: Map<string, { expressions: Record<string, Json>; path: JsonPath }>;
-  calls: Map<string, ConfigModule>;
+/**
+ * Where a configuration block is: made when asked for, which only a policy document rebuilt from its
+ * configuration does. Every resource of "plan, 40000 resources" (npm run bench) has a block, and indexing
+ * them with their paths made took 20-25 ms against 4 ms without, the paths' arrays surviving to be copied by
+ * the collector.
+ */
+type Place = { path: JsonPath } | { parent: Place; call: string };
+
+function pathOf(place: Place): JsonPath {
+  return 'path' in place ? place.path : joinPath(pathOf(place.parent), ['module_calls', place.call, 'module']);
 }
 
-function indexConfigModule(module: Json, path: JsonPath): ConfigModule {
-  const out: ConfigModule = { resources: new Map(), calls: new Map() };
+class ConfigBlock {
+  constructor(
+    readonly expressions: Record<string, Json>,
+    private readonly module: Place,
+    private readonly index: number,
+  ) {}
+  get path(): JsonPath {
+    return joinPath(pathOf(this.module), ['resources', this.index, 'expressions']);
+  }
+}
+
+interface ConfigModule {
+  resources: Map<string, ConfigBlock>;
+  /** Absent in a module that calls none, as most do. */
+  calls?: Map<string, ConfigModule>;
+}
+
+function indexConfigModule(module: Json, place: Place): ConfigModule {
+  const out: ConfigModule = { resources: new Map() };
   if (!isObject(module)) return out;
   const resources = module['resources'];
   if (Array.isArray(resources)) {
     resources.forEach((r, i) => {
       if (isObject(r) && typeof r['address'] === 'string' && isObject(r['expressions'])) {
-        out.resources.set(r['address'], { expressions: r['expressions'], path: path.concat('resources', i, 'expressions') });
+        out.resources.set(r['address'], new ConfigBlock(r['expressions'], place, i));
       }
     });
   }
   const calls = module['module_calls'];
   if (isObject(calls)) {
+    out.calls = new Map();
     for (const [name, call] of Object.entries(calls)) {
-      if (isObject(call)) out.calls.set(name, indexConfigModule(call['module'], path.concat('module_calls', name, 'module')));
+      if (isObject(call)) out.calls.set(name, indexConfigModule(call['module'], { parent: place, call: name }));
     }
   }
   return out;
@@ -168,7 +204,7 @@ function configModules(root: ConfigModule | undefined): (module: string) => Conf
     if (module === '') return root;
     if (found.has(module)) return found.get(module);
     let m = root;
-    for (const call of moduleCallNames(module)) m = m?.calls.get(call);
+    for (const call of moduleCallNames(module)) m = m?.calls?.get(call);
     found.set(module, m);
     return m;
   };
@@ -178,9 +214,16 @@ function fromValuesModule(module: Json, path: JsonPath, visit: (r: Record<string
   // Module nesting in real plans is shallow; the bound only guards against hostile input.
   if (!isObject(module) || depth > 100) return;
   const resources = module['resources'];
-  if (Array.isArray(resources)) resources.forEach((r, i) => isObject(r) && visit(r, path.concat('resources', i)));
+  if (Array.isArray(resources)) resources.forEach((r, i) => isObject(r) && visit(r, joinPath(path, ['resources', i])));
   const children = module['child_modules'];
-  if (Array.isArray(children)) children.forEach((c, i) => fromValuesModule(c, path.concat('child_modules', i), visit, depth + 1));
+  if (Array.isArray(children)) children.forEach((c, i) => fromValuesModule(c, joinPath(path, ['child_modules', i]), visit, depth + 1));
+}
+
+/** All the actions of a change are `delete` or `forget`. */
+function leaving(actions: Json): boolean {
+  if (!Array.isArray(actions) || actions.length === 0) return false;
+  for (const a of actions) if (a !== 'delete' && a !== 'forget') return false;
+  return true;
 }
 
 /**
@@ -196,7 +239,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     return view;
   }
   const configuration = plan['configuration'];
-  const config = isObject(configuration) ? indexConfigModule(configuration['root_module'], ['configuration', 'root_module']) : undefined;
+  const config = isObject(configuration) ? indexConfigModule(configuration['root_module'], { path: ['configuration', 'root_module'] }) : undefined;
   const configModule = configModules(config);
   const seen = new Set<string>();
   const add = (raw: Record<string, Json>, values: Json, unknown: Json, sensitive: Json, path: JsonPath): void => {
@@ -208,31 +251,38 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     seen.add(address);
     const mode = raw['mode'] === 'data' ? 'data' : 'managed';
     const module = typeof raw['module_address'] === 'string' ? raw['module_address'] : moduleOf(address);
-    const resource: PlanResource = { address, mode, type, name, module, values, unknown, sensitive, path };
-    const c = configModule(module)?.resources.get(`${mode === 'data' ? 'data.' : ''}${type}.${name}`);
-    if (c) resource.config = c;
-    view.resources.push(resource);
+    const config = configModule(module)?.resources.get(`${mode === 'data' ? 'data.' : ''}${type}.${name}`);
+    // Made whole rather than given `config` afterwards, which would allocate a second store for it.
+    view.resources.push(
+      config
+        ? { address, mode, type, name, module, values, unknown, sensitive, path, config }
+        : { address, mode, type, name, module, values, unknown, sensitive, path },
+    );
   };
   const addChange = (rc: Json, path: JsonPath): void => {
     if (!isObject(rc) || !isObject(rc['change'])) return;
     const change = rc['change'];
-    const actions = Array.isArray(change['actions']) ? change['actions'] : [];
     // A resource on its way out no longer grants anything once applied (reference/terraform-plan.md §3).
-    if (actions.length > 0 && actions.every((a) => a === 'delete' || a === 'forget')) return;
+    if (leaving(change['actions'])) return;
     if (typeof rc['deposed'] === 'string') return;
-    add(rc, change['after'], change['after_unknown'], change['after_sensitive'], path.concat('change', 'after'));
+    add(rc, change['after'], change['after_unknown'], change['after_sensitive'], path);
   };
   const changes = plan['resource_changes'];
-  if (Array.isArray(changes)) changes.forEach((rc, i) => addChange(rc, ['resource_changes', i]));
+  if (Array.isArray(changes)) {
+    for (let i = 0; i < changes.length; i++) addChange(changes[i], ['resource_changes', i, 'change', 'after']);
+  }
   // Changes Terraform deferred to a later plan (newer plans) still describe resources that will exist.
   const deferred = plan['deferred_changes'];
   if (Array.isArray(deferred)) {
-    deferred.forEach((d, i) => isObject(d) && addChange(d['resource_change'], ['deferred_changes', i, 'resource_change']));
+    for (let i = 0; i < deferred.length; i++) {
+      const d = deferred[i];
+      if (isObject(d)) addChange(d['resource_change'], ['deferred_changes', i, 'resource_change', 'change', 'after']);
+    }
   }
   const prior = plan['prior_state'];
   if (isObject(prior) && isObject(prior['values'])) {
     fromValuesModule(prior['values']['root_module'], ['prior_state', 'values', 'root_module'], (r, path) => {
-      if (r['mode'] === 'data') add(r, r['values'], undefined, r['sensitive_values'], path.concat('values'));
+      if (r['mode'] === 'data') add(r, r['values'], undefined, r['sensitive_values'], joinPath(path, ['values']));
     });
   }
   if (!Array.isArray(changes)) {
@@ -240,7 +290,7 @@ export function planView(plan: Record<string, Json>, file: string): PlanView {
     const state = plan['values'];
     const root = isObject(planned) ? planned['root_module'] : isObject(state) ? state['root_module'] : undefined;
     const base: JsonPath = isObject(planned) ? ['planned_values', 'root_module'] : ['values', 'root_module'];
-    fromValuesModule(root, base, (r, path) => add(r, r['values'], undefined, r['sensitive_values'], path.concat('values')));
+    fromValuesModule(root, base, (r, path) => add(r, r['values'], undefined, r['sensitive_values'], joinPath(path, ['values'])));
   }
   return view;
 }
@@ -274,6 +324,32 @@ function byName(view: PlanView): Map<string, PlanResource[]> {
     indexes.set(view, index);
   }
   return index;
+}
+
+const typeIndexes = new WeakMap<PlanView, Map<string, number[]>>();
+
+/**
+ * The resources whose type passes `test`, in the order of the view. Each cloud's lowering reads a few types
+ * among tens of thousands of resources: through an index built once per view, each type is tested once
+ * instead of every resource by every lowering.
+ */
+export function resourcesOfTypes(view: PlanView, test: (type: string) => boolean): PlanResource[] {
+  let index = typeIndexes.get(view);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < view.resources.length; i++) {
+      const type = view.resources[i]!.type;
+      const list = index.get(type);
+      if (list) list.push(i);
+      else index.set(type, [i]);
+    }
+    typeIndexes.set(view, index);
+  }
+  const lists: number[][] = [];
+  for (const [type, list] of index) if (test(type)) lists.push(list);
+  // Several types: back into the order of the view, which is the order of what the lowerings report.
+  const positions = lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => a - b);
+  return positions.map((i) => view.resources[i]!);
 }
 
 /** The references of one configuration expression (`{"references": [...]}`), or []. */

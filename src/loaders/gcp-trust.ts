@@ -186,21 +186,22 @@ function mechanismOf(p: GcpProviderFact): TrustBinding['mechanism'] {
  * resource name in its two spellings (gcp.md §2.3). For accounts.google.com the rules read the requested
  * audience as `oaud` (IAM maps `aud` to the service account there), so it is filed under that name.
  */
-function audienceTests(p: GcpProviderFact, profile: IssuerProfile | undefined): Record<string, Constraint[]> {
+function audienceTest(p: GcpProviderFact, profile: IssuerProfile | undefined): { claim: string; test: Constraint } {
   const claim = profile?.id === 'google' ? 'oaud' : 'aud';
   const a = p.audiences;
-  if (a && 'unknown' in a) return { [claim]: [{ kind: 'unknown', reason: a.unknown, operator: 'allowed_audiences', key: 'allowed_audiences', at: a.at }] };
+  if (a && 'unknown' in a) return { claim, test: { kind: 'unknown', reason: a.unknown, operator: 'allowed_audiences', key: 'allowed_audiences', at: a.at } };
   if (a && a.values.length > 0) {
-    return { [claim]: [{ kind: 'patterns', syntax: 'exact', values: a.values, operator: 'allowed_audiences', key: 'allowed_audiences', at: a.at, valueAt: a.valueAt }] };
+    return { claim, test: { kind: 'patterns', syntax: 'exact', values: a.values, operator: 'allowed_audiences', key: 'allowed_audiences', at: a.at, valueAt: a.valueAt } };
   }
   if (p.resourceName) {
     const values = [`//iam.googleapis.com/${p.resourceName}`, `https://iam.googleapis.com/${p.resourceName}`];
-    return { [claim]: [{ kind: 'patterns', syntax: 'exact', values, operator: 'default audience', key: 'allowed_audiences', at: p.at, valueAt: values.map(() => p.at) }] };
+    return { claim, test: { kind: 'patterns', syntax: 'exact', values, operator: 'default audience', key: 'allowed_audiences', at: p.at, valueAt: values.map(() => p.at) } };
   }
   // The default audience is the provider's resource name, which this input does not show: pinned, but to a
   // value fedlint cannot spell out.
   return {
-    [claim]: [{ kind: 'unknown', reason: "the default audience is the provider's resource name, which the input does not show", operator: 'default audience', key: 'allowed_audiences', at: p.at }],
+    claim,
+    test: { kind: 'unknown', reason: "the default audience is the provider's resource name, which the input does not show", operator: 'default audience', key: 'allowed_audiences', at: p.at },
   };
 }
 
@@ -215,9 +216,17 @@ function providerTarget(p: GcpProviderFact): Target {
   return target;
 }
 
+/**
+ * A provider with what each binding made from it shares: the audience test and the identity claims are
+ * made once per provider rather than once per member (bindings only read them; each has its own lists).
+ */
 interface ProviderResult {
   fact: GcpProviderFact;
   profile: IssuerProfile | undefined;
+  audience: { claim: string; test: Constraint };
+  identity: string[];
+  /** The issuer of its members' bindings: an issuer problem (an http issuer_uri) is the provider's, reported on its own binding only. */
+  memberIssuer: IssuerRef;
   bindings: TrustBinding[];
   /** Every binding of the provider pins one unit (or admits nothing). */
   pinned: boolean;
@@ -225,7 +234,10 @@ interface ProviderResult {
 
 function providerBindings(p: GcpProviderFact): ProviderResult {
   const profile = profileOfProvider(p);
-  const result: ProviderResult = { fact: p, profile, bindings: [], pinned: false };
+  const audience = audienceTest(p, profile);
+  const identity = profile?.identityClaims.map((c) => c.claim) ?? (p.kind === 'aws' ? ['arn'] : ['sub']);
+  const { insecure: _insecure, ...memberIssuer } = p.issuer as IssuerRef & { insecure?: boolean };
+  const result: ProviderResult = { fact: p, profile, audience, identity, memberIssuer: memberIssuer as IssuerRef, bindings: [], pinned: false };
   if (p.inactive || p.condition?.kind === 'invalid') return result;
   const conditionAt = p.condition?.at;
   const base = (): TrustBinding => {
@@ -234,7 +246,7 @@ function providerBindings(p: GcpProviderFact): ProviderResult {
       target: providerTarget(p),
       mechanism: mechanismOf(p),
       issuer: p.issuer,
-      claims: audienceTests(p, profile),
+      claims: { [audience.claim]: [audience.test] },
       foreignKeys: [],
       context: {},
       actions: [],
@@ -245,7 +257,6 @@ function providerBindings(p: GcpProviderFact): ProviderResult {
     if (p.sensitive) b.sensitive = true;
     return b;
   };
-  const identity = profile?.identityClaims.map((c) => c.claim) ?? (p.kind === 'aws' ? ['arn'] : ['sub']);
   const undetermined = p.undetermined ?? (p.condition?.kind === 'unknown' ? { reason: p.condition.reason, at: p.condition.at } : undefined);
   if (undetermined) {
     const b = base();
@@ -431,13 +442,10 @@ export function assembleGcp(facts: readonly GcpFacts[]): { bindings: TrustBindin
     }
     const providersPinned = found.every((p) => p.pinned);
     for (const p of found) {
-      const identity = p.profile?.identityClaims.map((c) => c.claim) ?? (p.fact.kind === 'aws' ? ['arn'] : ['sub']);
-      const tests = memberTests(parsed, p.fact.mapping, m.at, identity);
+      const tests = memberTests(parsed, p.fact.mapping, m.at, p.identity);
       if (!tests) continue;
-      // An issuer problem (an http issuer_uri) is the provider's, reported on its own binding only.
-      const { insecure: _insecure, ...issuer } = p.fact.issuer as IssuerRef & { insecure?: boolean };
-      const b = memberBase(m, parsed, mechanismOf(p.fact), issuer as IssuerRef);
-      b.claims = { ...audienceTests(p.fact, p.profile) };
+      const b = memberBase(m, parsed, mechanismOf(p.fact), p.memberIssuer);
+      b.claims = { [p.audience.claim]: [p.audience.test] };
       for (const [claim, list] of Object.entries(tests)) (b.claims[claim] ??= []).push(...list);
       if (providersPinned) b.member!.providersPinned = true;
       bindings.push(b);

@@ -15,7 +15,7 @@ import { mappingOf, type AttributeMapping } from './gcp-condition.js';
 import { conditionFact, membersOfPolicy, providerEnvironment } from './gcp-export.js';
 import { isImpersonationRole, oidcIssuer, parseMember, samlIssuer, type GcpFacts, type GcpMemberFact, type GcpPoolRef, type GcpProviderFact } from './gcp-trust.js';
 import type { LoadProblem } from './loader.js';
-import { at, isSensitive, isUnknown, referenced, referencesOf, stringAttr, valueAt, type PlanResource, type PlanView } from './plan-view.js';
+import { at, isSensitive, isUnknown, referenced, referencesOf, resourcesOfTypes, stringAttr, valueAt, type PlanResource, type PlanView } from './plan-view.js';
 import { isObject, type Json } from './json.js';
 
 const IAM_RESOURCE = /^google_(.+)_iam_(member|binding|policy)$/;
@@ -55,7 +55,9 @@ function instanceKey(address: string): string {
  */
 function referencedOfType(view: PlanView, r: PlanResource, attribute: string, type: string): PlanResource[] {
   const out: PlanResource[] = [];
-  for (const ref of referencesOf(expression(r, attribute))) {
+  const refs = referencesOf(expression(r, attribute));
+  if (refs.length === 0) return out;
+  for (const ref of refs) {
     for (const found of referenced(view, r, ref)) if (found.type === type && !out.includes(found)) out.push(found);
   }
   const key = instanceKey(r.address);
@@ -110,14 +112,15 @@ function providerFact(view: PlanView, r: PlanResource, problems: LoadProblem[]):
   if (parts && /^[0-9]+$/.test(parts[1]!)) pool.projectNumber = parts[1]!;
   else if (pools[0]?.projectNumber) pool.projectNumber = pools[0].projectNumber;
   const kind = (['oidc', 'aws', 'saml', 'x509'] as const).find((k) => firstBlock(r, k) !== undefined) ?? 'unknown';
+  const whole = at(r, file, []);
   const fact: GcpProviderFact = {
     name: r.address,
     address: r.address,
-    at: at(r, file, []),
+    at: whole,
     source: 'terraform-plan',
     pool,
     kind,
-    issuer: { kind: 'unknown', reason: 'the provider names no issuer', at: at(r, file, []) },
+    issuer: { kind: 'unknown', reason: 'the provider names no issuer', at: whole },
     mapping: mapping(r, kind === 'aws'),
   };
   if (parts) fact.resourceName = name as string;
@@ -203,9 +206,13 @@ const RESOURCE_ATTRIBUTES = [
   'name',
 ];
 
-/** Labels of the google_project a resource's `project` refers to, when the plan creates or manages it. */
-function projectLabels(view: PlanView, r: PlanResource): Record<string, string> | undefined {
-  const project = referencedOfType(view, r, 'project', 'google_project')[0];
+/** The google_project a resource's `project` refers to, when the plan creates or manages it. */
+function referencedProject(view: PlanView, r: PlanResource): PlanResource | undefined {
+  return referencedOfType(view, r, 'project', 'google_project')[0];
+}
+
+/** Labels of a google_project of the plan. */
+function projectLabels(project: PlanResource | undefined): Record<string, string> | undefined {
   const labels = project ? valueAt(project, ['labels']) : undefined;
   if (!isObject(labels)) return undefined;
   return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
@@ -256,14 +263,14 @@ function serviceAccountTarget(view: PlanView, r: PlanResource, role: string): Ta
   const target: Target = impersonation
     ? { kind: 'gcp-service-account', name: label, address: r.address, at: at(r, file, []) }
     : { kind: 'gcp-resource', name: `${label} (${role})`, address: r.address, at: at(r, file, []) };
-  return withEnvironment(target, (account && projectLabels(view, account)) ?? projectLabels(view, r), ...names, r.address);
+  return withEnvironment(target, (account && projectLabels(referencedProject(view, account))) ?? projectLabels(referencedProject(view, r)), ...names, r.address);
 }
 
 function resourceTarget(view: PlanView, r: PlanResource, family: string, role: string): Target {
   const file = view.file;
   const project = stringAttr(r, ['project']);
-  const referencedProject = referencedOfType(view, r, 'project', 'google_project')[0];
-  const referencedId = referencedProject ? stringAttr(referencedProject, ['project_id']) : undefined;
+  const projectResource = referencedProject(view, r);
+  const referencedId = projectResource ? stringAttr(projectResource, ['project_id']) : undefined;
   const projectName = project && project !== 'unknown' ? project : referencedId && referencedId !== 'unknown' ? referencedId : undefined;
   if (family === 'project') {
     const label = `project ${projectName ?? r.address}`;
@@ -271,7 +278,7 @@ function resourceTarget(view: PlanView, r: PlanResource, family: string, role: s
     const target: Target = isImpersonationRole(role)
       ? { kind: 'gcp-project', name: `${label} (${role} on every service account of the project)`, address: r.address, at: at(r, file, []) }
       : { kind: 'gcp-project', name: `${label} (${role})`, address: r.address, at: at(r, file, []) };
-    return withEnvironment(target, projectLabels(view, r), projectName, r.address);
+    return withEnvironment(target, projectLabels(projectResource), projectName, r.address);
   }
   let label: string | undefined;
   for (const attribute of RESOURCE_ATTRIBUTES) {
@@ -282,7 +289,7 @@ function resourceTarget(view: PlanView, r: PlanResource, family: string, role: s
     }
   }
   label ??= r.address;
-  return withEnvironment({ kind: 'gcp-resource', name: `${label} (${role})`, address: r.address, at: at(r, file, []) }, projectLabels(view, r), label, projectName, r.address);
+  return withEnvironment({ kind: 'gcp-resource', name: `${label} (${role})`, address: r.address, at: at(r, file, []) }, projectLabels(projectResource), label, projectName, r.address);
 }
 
 function targetOf(view: PlanView, r: PlanResource, family: string, role: string): Target {
@@ -299,9 +306,10 @@ function unknownMember(r: PlanResource, file: string, attribute: JsonPath, confi
   };
 }
 
-function memberFact(r: PlanResource, file: string, member: string, path: JsonPath, role: string, target: Target): GcpMemberFact | undefined {
+/** A workload identity member's fact; its target is made only then (most members of an estate are not). */
+function memberFact(r: PlanResource, file: string, member: string, path: JsonPath, role: string, target: () => Target): GcpMemberFact | undefined {
   if (!parseMember(member)) return undefined;
-  const fact: GcpMemberFact = { member, at: at(r, file, path), role, target, source: 'terraform-plan' };
+  const fact: GcpMemberFact = { member, at: at(r, file, path), role, target: target(), source: 'terraform-plan' };
   if (isSensitive(r, path)) fact.sensitive = true;
   return fact;
 }
@@ -312,11 +320,13 @@ function iamMembers(view: PlanView, r: PlanResource, family: string, form: strin
   if (form === 'member' || form === 'binding') {
     const roleValue = stringAttr(r, ['role']);
     const role = roleValue && roleValue !== 'unknown' ? roleValue : 'an unknown role';
-    const target = targetOf(view, r, family, role);
+    // One target for every member of the resource, made when the first of them is a workload identity member.
+    let shared: Target | undefined;
+    const target = (): Target => (shared ??= targetOf(view, r, family, role));
     if (form === 'member') {
       const member = stringAttr(r, ['member']);
       if (member === 'unknown') {
-        if (fromPool(r, 'member')) out.push(unknownMember(r, file, ['member'], 'member', role, target));
+        if (fromPool(r, 'member')) out.push(unknownMember(r, file, ['member'], 'member', role, target()));
       } else if (member !== undefined) {
         const fact = memberFact(r, file, member, ['member'], role, target);
         if (fact) out.push(fact);
@@ -325,7 +335,7 @@ function iamMembers(view: PlanView, r: PlanResource, family: string, form: strin
     }
     const members = valueAt(r, ['members']);
     if (!Array.isArray(members)) {
-      if (isUnknown(r, ['members']) && fromPool(r, 'members')) out.push(unknownMember(r, file, ['members'], 'members', role, target));
+      if (isUnknown(r, ['members']) && fromPool(r, 'members')) out.push(unknownMember(r, file, ['members'], 'members', role, target()));
       return out;
     }
     members.forEach((m, j) => {
@@ -333,7 +343,7 @@ function iamMembers(view: PlanView, r: PlanResource, family: string, form: strin
         const fact = memberFact(r, file, m, ['members', j], role, target);
         if (fact) out.push(fact);
       } else if (isUnknown(r, ['members', j]) && fromPool(r, 'members')) {
-        out.push(unknownMember(r, file, ['members', j], 'members', role, target));
+        out.push(unknownMember(r, file, ['members', j], 'members', role, target()));
       }
     });
     return out;
@@ -374,7 +384,7 @@ function iamMembers(view: PlanView, r: PlanResource, family: string, form: strin
       }
       members.forEach((m, j) => {
         if (typeof m === 'string') {
-          const fact = memberFact(d, file, m, ['binding', i, 'members', j], role, targetFor(role));
+          const fact = memberFact(d, file, m, ['binding', i, 'members', j], role, () => targetFor(role));
           if (fact) out.push(fact);
         } else if (isUnknown(d, ['binding', i, 'members', j])) {
           out.push(unknownMember(d, file, ['binding', i, 'members', j], 'binding', role, targetFor(role)));
@@ -389,7 +399,10 @@ export function lowerGcpPlan(view: PlanView): { gcp: GcpFacts; credentials: Stat
   const gcp: GcpFacts = { providers: [], members: [] };
   const credentials: StaticCredential[] = [];
   const problems: LoadProblem[] = [];
-  for (const r of view.resources) {
+  const read = (type: string): boolean => type === 'google_iam_workload_identity_pool_provider' || type === 'google_service_account_key' || IAM_RESOURCE.test(type);
+  // The family and form of each IAM resource type, matched once per type rather than once per resource.
+  const forms = new Map<string, RegExpExecArray | null>();
+  for (const r of resourcesOfTypes(view, read)) {
     if (r.mode !== 'managed') continue;
     if (r.type === 'google_iam_workload_identity_pool_provider') {
       gcp.providers.push(providerFact(view, r, problems));
@@ -399,7 +412,8 @@ export function lowerGcpPlan(view: PlanView): { gcp: GcpFacts; credentials: Stat
       credentials.push({ provider: 'gcp', kind: 'google_service_account_key', resource: r.address, at: addressAt(r, view.file) });
       continue;
     }
-    const iam = IAM_RESOURCE.exec(r.type);
+    let iam = forms.get(r.type);
+    if (iam === undefined) forms.set(r.type, (iam = IAM_RESOURCE.exec(r.type)));
     if (iam) gcp.members.push(...iamMembers(view, r, iam[1]!, iam[2]!, problems));
   }
   return { gcp, credentials, problems };

@@ -206,16 +206,20 @@ export interface EnvironmentHint {
 /** The first hint that names an environment (design.md §1: tags, then names), or undefined. */
 export function environmentFromHints(hints: readonly EnvironmentHint[]): EnvironmentGuess | undefined {
   for (const hint of hints) {
-    const labelTags: Record<string, string> = {};
-    for (const label of hint.labels ?? []) {
-      const pair = /^([^:=]+)[:=](.+)$/.exec(label);
-      if (pair) labelTags[pair[1]!.trim()] = pair[2]!.trim();
-      else {
-        const cls = classifyEnvironmentName(label.trim());
-        if (cls) return { environment: cls, source: `${hint.what} tag ${label}` };
+    let tags = hint.tags;
+    if (hint.labels) {
+      const labelTags: Record<string, string> = {};
+      for (const label of hint.labels) {
+        const pair = /^([^:=]+)[:=](.+)$/.exec(label);
+        if (pair) labelTags[pair[1]!.trim()] = pair[2]!.trim();
+        else {
+          const cls = classifyEnvironmentName(label.trim());
+          if (cls) return { environment: cls, source: `${hint.what} tag ${label}` };
+        }
       }
+      tags = { ...labelTags, ...tags };
     }
-    const guess = environmentOf({ tags: { ...labelTags, ...(hint.tags ?? {}) }, name: hint.name });
+    const guess = environmentOf({ tags, name: hint.name });
     if (guess) return { environment: guess.environment, source: `${hint.what} ${guess.source}` };
   }
   return undefined;

@@ -15,13 +15,24 @@ import { normalizeIssuerHost } from '../knowledge/issuers.js';
 import { decodePolicyString } from './aws-iam-api.js';
 import { loadTrustPolicy } from './aws-policy.js';
 import type { LoadProblem, LoadResult } from './loader.js';
-import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
-import { isObject, stringMap, type Json } from './json.js';
+import { at, isSensitive, isUnknown, referenced, referencesOf, resourcesOfTypes, valueAt, type PlanResource, type PlanView } from './plan-view.js';
+import { isObject, type Json } from './json.js';
+
+/** The string entries of a tag object into `out`, later ones winning (as `{...a, ...b}` would, without the copies). */
+function copyStrings(value: Json, out: Record<string, string>): void {
+  if (!isObject(value)) return;
+  for (const k of Object.keys(value)) {
+    const v = value[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+}
 
 function roleTarget(role: PlanResource, file: string): { target: Target; tags?: Record<string, string> } {
   const name = typeof role.values['name'] === 'string' ? role.values['name'] : undefined;
   const path = typeof role.values['path'] === 'string' ? role.values['path'] : undefined;
-  const tags = { ...stringMap(role.values['tags_all']), ...stringMap(role.values['tags']) };
+  const tags: Record<string, string> = {};
+  copyStrings(role.values['tags_all'], tags);
+  copyStrings(role.values['tags'], tags);
   const target: Target = { kind: 'aws-iam-role', name: role.address, address: role.address, at: at(role, file, []) };
   const env = environmentOf({ tags, path, name: name ?? role.address });
   if (env) {
@@ -45,12 +56,15 @@ function embeddedPolicy(resource: PlanResource, file: string, attribute: string)
   const stringAt = at(resource, file, [attribute]);
   const decoded = decodePolicyString(text);
   if (!decoded.ok) return { problem: `${attribute} of ${resource.address} is not a JSON policy document`, at: stringAt };
+  // Every place in the document shares the path of the string: a role's policy is located tens of times.
   const locate = decoded.urlEncoded
     ? () => stringAt
-    : (path: JsonPath, key?: boolean): Location => {
-        const loc = at(resource, file, [attribute], path);
-        return key ? { ...loc, key } : loc;
-      };
+    : resource.locate
+      ? (path: JsonPath, key?: boolean): Location => {
+          const loc = at(resource, file, [attribute], path);
+          return key ? { ...loc, key } : loc;
+        }
+      : (path: JsonPath, key?: boolean): Location => (key ? { file, path: stringAt.path, inner: path, key } : { file, path: stringAt.path, inner: path });
   return { doc: decoded.value, locate, sensitive: isSensitive(resource, [attribute]) };
 }
 
@@ -197,8 +211,8 @@ function rolePolicy(view: PlanView, role: PlanResource): PolicySource | { proble
 /** OIDC providers of the plan by issuer host, with their client-ID lists (terraform-plan.md §6.1). */
 function oidcProviders(view: PlanView): Map<string, { values: string[]; at: Location }> {
   const out = new Map<string, { values: string[]; at: Location }>();
-  for (const r of view.resources) {
-    if (r.mode !== 'managed' || r.type !== 'aws_iam_openid_connect_provider') continue;
+  for (const r of resourcesOfTypes(view, (type) => type === 'aws_iam_openid_connect_provider')) {
+    if (r.mode !== 'managed') continue;
     const url = r.values['url'];
     const list = r.values['client_id_list'];
     if (typeof url !== 'string' || !Array.isArray(list) || isUnknown(r, ['client_id_list'])) continue;
@@ -213,7 +227,7 @@ export function lowerAwsPlan(view: PlanView): LoadResult {
   const bindings: TrustBinding[] = [];
   const credentials: StaticCredential[] = [];
   const problems: LoadProblem[] = [];
-  for (const r of view.resources) {
+  for (const r of resourcesOfTypes(view, (type) => type === 'aws_iam_access_key' || type === 'aws_iam_role')) {
     if (r.mode === 'managed' && r.type === 'aws_iam_access_key') {
       if (String(valueAt(r, ['status']) ?? 'Active').toLowerCase() === 'inactive') continue;
       credentials.push({ provider: 'aws', kind: 'aws_iam_access_key', resource: r.address, at: at(r, file, []) });

@@ -24,7 +24,7 @@ import {
   type Field,
 } from './azure-trust.js';
 import type { LoadProblem, LoadResult } from './loader.js';
-import { at, isSensitive, isUnknown, referenced, referencesOf, valueAt, type PlanResource, type PlanView } from './plan-view.js';
+import { at, isSensitive, isUnknown, referenced, referencesOf, resourcesOfTypes, valueAt, type PlanResource, type PlanView } from './plan-view.js';
 import { isObject, stringMap, type Json } from './json.js';
 
 const CLASSIC = 'azuread_application_federated_identity_credential';
@@ -56,21 +56,35 @@ interface Reader {
   unknownReason(path: JsonPath, what: string): string;
 }
 
+/** The plain attributes of a resource; a class, not closures: a plan has thousands of credentials. */
+class AttributeReader implements Reader {
+  constructor(
+    readonly resource: PlanResource,
+    readonly file: string,
+  ) {}
+  value(path: JsonPath): Json {
+    return valueAt(this.resource, path);
+  }
+  unknown(path: JsonPath): boolean {
+    return isUnknown(this.resource, path);
+  }
+  sensitive(path: JsonPath): boolean {
+    return isSensitive(this.resource, path);
+  }
+  at(path: JsonPath): Location {
+    return at(this.resource, this.file, path);
+  }
+  unknownReason(path: JsonPath, what: string): string {
+    const r = this.resource;
+    const first = path[0];
+    const refs = typeof first === 'string' ? referencesOf(r.config?.expressions[first]) : [];
+    const from = refs.length > 0 ? ` (it comes from ${refs[0]})` : '';
+    return `the ${what} of ${r.address} is known only after apply${from}`;
+  }
+}
+
 function attributeReader(r: PlanResource, file: string): Reader {
-  return {
-    resource: r,
-    file,
-    value: (path) => valueAt(r, path),
-    unknown: (path) => isUnknown(r, path),
-    sensitive: (path) => isSensitive(r, path),
-    at: (path) => at(r, file, path),
-    unknownReason(path, what) {
-      const first = path[0];
-      const refs = typeof first === 'string' ? referencesOf(r.config?.expressions[first]) : [];
-      const from = refs.length > 0 ? ` (it comes from ${refs[0]})` : '';
-      return `the ${what} of ${r.address} is known only after apply${from}`;
-    },
-  };
+  return new AttributeReader(r, file);
 }
 
 /** A reader over an azapi body, or a problem when the body is a string that is not JSON. */
@@ -79,7 +93,8 @@ function bodyReader(r: PlanResource, file: string): Reader | { problem: string; 
   const body = valueAt(r, ['body']);
   if (typeof body !== 'string') {
     return {
-      ...base,
+      resource: r,
+      file,
       value: (path) => valueAt(r, ['body', ...path]),
       unknown: (path) => isUnknown(r, ['body', ...path]),
       sensitive: (path) => isSensitive(r, ['body', ...path]),
@@ -103,38 +118,43 @@ function bodyReader(r: PlanResource, file: string): Reader | { problem: string; 
     return cur;
   };
   return {
-    ...base,
+    resource: r,
+    file,
     value: walk,
     // The string is known as a whole or not at all.
     unknown: () => false,
     sensitive: () => isSensitive(r, ['body']),
     at: (path) => at(r, file, ['body'], path),
+    unknownReason: (path, what) => base.unknownReason(path, what),
   };
 }
 
 function stringField(reader: Reader, path: JsonPath, what: string): Field<string> {
   const v = reader.value(path);
-  if (typeof v === 'string') return { state: 'set', value: v, at: reader.at(path) };
-  if (reader.unknown(path)) return { state: 'unknown', reason: reader.unknownReason(path, what), at: reader.at(path) };
-  return { state: 'absent', at: reader.at(path) };
+  const where = reader.at(path);
+  if (typeof v === 'string') return { state: 'set', value: v, at: where };
+  if (reader.unknown(path)) return { state: 'unknown', reason: reader.unknownReason(path, what), at: where };
+  return { state: 'absent', at: where };
 }
 
 /** An audience list (or a single audience string): unknown as a whole when any element is. */
 function audienceField(reader: Reader, path: JsonPath, what: string): Field<AudienceValue[]> {
   const v = reader.value(path);
-  if (typeof v === 'string') return { state: 'set', value: [{ value: v, at: reader.at(path) }], at: reader.at(path) };
+  // One location for the field, shared by what points at it (locations are never changed once made).
+  const where = reader.at(path);
+  if (typeof v === 'string') return { state: 'set', value: [{ value: v, at: where }], at: where };
   if (Array.isArray(v)) {
     const values: AudienceValue[] = [];
     for (let i = 0; i < v.length; i++) {
       const item = v[i];
-      if (reader.unknown([...path, i])) return { state: 'unknown', reason: reader.unknownReason(path, what), at: reader.at(path) };
+      if (reader.unknown([...path, i])) return { state: 'unknown', reason: reader.unknownReason(path, what), at: where };
       // Anything but a string is no audience (Terraform's schema allows only strings here).
       if (typeof item === 'string') values.push({ value: item, at: reader.at([...path, i]) });
     }
-    return values.length > 0 ? { state: 'set', value: values, at: reader.at(path) } : { state: 'absent', at: reader.at(path) };
+    return values.length > 0 ? { state: 'set', value: values, at: where } : { state: 'absent', at: where };
   }
-  if (reader.unknown(path)) return { state: 'unknown', reason: reader.unknownReason(path, what), at: reader.at(path) };
-  return { state: 'absent', at: reader.at(path) };
+  if (reader.unknown(path)) return { state: 'unknown', reason: reader.unknownReason(path, what), at: where };
+  return { state: 'absent', at: where };
 }
 
 /** The instance key of an address (`["prod"]`, `[0]`), or ''. */
@@ -256,6 +276,44 @@ function sensitiveAny(reader: Reader, paths: JsonPath[]): boolean {
   return paths.some((p) => reader.sensitive(p));
 }
 
+/** Where a kind of credential keeps its fields, and how messages name them. */
+interface Shape {
+  fields: { name: JsonPath; issuer: JsonPath; subject?: JsonPath; expression?: JsonPath; languageVersion?: JsonPath; audiences: JsonPath };
+  names: CredentialInput['names'];
+  /** The fields whose sensitivity marks the credential. */
+  watched: JsonPath[];
+}
+
+function shape(fields: Shape['fields'], names: Shape['names']): Shape {
+  const watched = [fields.issuer, fields.audiences, ...(fields.subject ? [fields.subject] : []), ...(fields.expression ? [fields.expression] : [])];
+  return { fields, names, watched };
+}
+
+// Made once, not for each of the thousands of credentials of a plan (they are only read).
+const CLASSIC_SHAPE = shape(
+  { name: ['display_name'], issuer: ['issuer'], subject: ['subject'], audiences: ['audiences'] },
+  { subject: 'subject', audiences: 'audiences', expression: 'claims_matching_expression' },
+);
+const FLEXIBLE_SHAPE = shape(
+  { name: ['display_name'], issuer: ['issuer'], expression: ['claims_matching_expression'], audiences: ['audience'] },
+  { subject: 'subject', audiences: 'audience', expression: 'claims_matching_expression' },
+);
+const AZURERM_SHAPE = shape(
+  { name: ['name'], issuer: ['issuer'], subject: ['subject'], audiences: ['audience'] },
+  { subject: 'subject', audiences: 'audience', expression: 'claimsMatchingExpression' },
+);
+const AZAPI_SHAPE = shape(
+  {
+    name: ['name'],
+    issuer: ['properties', 'issuer'],
+    subject: ['properties', 'subject'],
+    expression: ['properties', 'claimsMatchingExpression', 'value'],
+    languageVersion: ['properties', 'claimsMatchingExpression', 'languageVersion'],
+    audiences: ['properties', 'audiences'],
+  },
+  { subject: 'properties.subject', audiences: 'properties.audiences', expression: 'properties.claimsMatchingExpression' },
+);
+
 function lowerOne(view: PlanView, r: PlanResource, out: { bindings: TrustBinding[]; problems: LoadProblem[] }): void {
   const file = view.file;
   let reader: Reader = attributeReader(r, file);
@@ -263,27 +321,19 @@ function lowerOne(view: PlanView, r: PlanResource, out: { bindings: TrustBinding
   let parentAttribute: string;
   let isParent: (p: PlanResource) => boolean;
   let idsOf: (p: PlanResource) => string[];
-  let fields: { name: JsonPath; issuer: JsonPath; subject?: JsonPath; expression?: JsonPath; languageVersion?: JsonPath; audiences: JsonPath };
-  let names: CredentialInput['names'];
+  let credential: Shape;
   if (r.type === CLASSIC || r.type === FLEXIBLE) {
     kind = 'azure-application';
     parentAttribute = r.values['application_id'] !== undefined || isUnknown(r, ['application_id']) || r.config?.expressions['application_id'] ? 'application_id' : 'application_object_id';
     isParent = isApplication;
     idsOf = applicationIds;
-    if (r.type === CLASSIC) {
-      fields = { name: ['display_name'], issuer: ['issuer'], subject: ['subject'], audiences: ['audiences'] };
-      names = { subject: 'subject', audiences: 'audiences', expression: 'claims_matching_expression' };
-    } else {
-      fields = { name: ['display_name'], issuer: ['issuer'], expression: ['claims_matching_expression'], audiences: ['audience'] };
-      names = { subject: 'subject', audiences: 'audience', expression: 'claims_matching_expression' };
-    }
+    credential = r.type === CLASSIC ? CLASSIC_SHAPE : FLEXIBLE_SHAPE;
   } else if (r.type === AZURERM) {
     kind = 'azure-managed-identity';
     parentAttribute = 'parent_id';
     isParent = isIdentity;
     idsOf = identityIds;
-    fields = { name: ['name'], issuer: ['issuer'], subject: ['subject'], audiences: ['audience'] };
-    names = { subject: 'subject', audiences: 'audience', expression: 'claimsMatchingExpression' };
+    credential = AZURERM_SHAPE;
   } else {
     kind = 'azure-managed-identity';
     parentAttribute = 'parent_id';
@@ -299,23 +349,17 @@ function lowerOne(view: PlanView, r: PlanResource, out: { bindings: TrustBinding
       const reason = attributeReader(r, file).unknownReason(['body'], 'body');
       reader = { ...body, value: () => undefined, unknown: () => true, unknownReason: () => reason, at: () => at(r, file, ['body']) };
     } else reader = body;
-    fields = {
-      name: ['name'],
-      issuer: ['properties', 'issuer'],
-      subject: ['properties', 'subject'],
-      expression: ['properties', 'claimsMatchingExpression', 'value'],
-      languageVersion: ['properties', 'claimsMatchingExpression', 'languageVersion'],
-      audiences: ['properties', 'audiences'],
-    };
-    names = { subject: 'properties.subject', audiences: 'properties.audiences', expression: 'properties.claimsMatchingExpression' };
+    credential = AZAPI_SHAPE;
   }
+  const { fields, names } = credential;
 
   const parentIdValue = str(r.values[parentAttribute]);
   const parents = findParents(view, r, parentAttribute, parentIdValue, isParent, idsOf);
   const credentialName = r.type === AZAPI ? str(r.values['name']) : str(reader.value(fields.name));
   const { target, tags } = targetOf(r, file, kind, parents, parentIdValue, credentialName);
 
-  let expression: Field<string> = { state: 'absent', at: at(r, file, []) };
+  const whole = at(r, file, []);
+  let expression: Field<string> = { state: 'absent', at: whole };
   if (fields.expression) {
     expression = stringField(reader, fields.expression, names.expression);
     // An azapi body whose claimsMatchingExpression is a bare string rather than {value, languageVersion}.
@@ -327,10 +371,10 @@ function lowerOne(view: PlanView, r: PlanResource, out: { bindings: TrustBinding
     file,
     source: 'terraform-plan',
     target,
-    origin: at(r, file, []),
+    origin: whole,
     label: r.address,
     issuer: stringField(reader, fields.issuer, 'issuer'),
-    subject: fields.subject ? stringField(reader, fields.subject, names.subject) : { state: 'absent', at: at(r, file, []) },
+    subject: fields.subject ? stringField(reader, fields.subject, names.subject) : { state: 'absent', at: whole },
     expression,
     audiences: audienceField(reader, fields.audiences, names.audiences),
     names,
@@ -340,8 +384,7 @@ function lowerOne(view: PlanView, r: PlanResource, out: { bindings: TrustBinding
     const v = reader.value(fields.languageVersion);
     if (v !== undefined) input.languageVersion = { value: v, at: reader.at(fields.languageVersion) };
   }
-  const watched = [fields.issuer, fields.audiences, ...(fields.subject ? [fields.subject] : []), ...(fields.expression ? [fields.expression] : [])];
-  if (sensitiveAny(reader, watched)) input.sensitive = true;
+  if (sensitiveAny(reader, credential.watched)) input.sensitive = true;
   const lowered = lowerCredential(input);
   out.bindings.push(lowered.binding);
   out.problems.push(...lowered.problems);
@@ -351,7 +394,8 @@ export function lowerAzurePlan(view: PlanView): LoadResult {
   const bindings: TrustBinding[] = [];
   const credentials: StaticCredential[] = [];
   const problems: LoadProblem[] = [];
-  for (const r of view.resources) {
+  const read = (type: string): boolean => PASSWORDS.has(type) || type === CLASSIC || type === FLEXIBLE || type === AZURERM || type === AZAPI;
+  for (const r of resourcesOfTypes(view, read)) {
     if (r.mode !== 'managed') continue;
     if (PASSWORDS.has(r.type)) {
       credentials.push({ provider: 'azure', kind: r.type, resource: r.address, at: at(r, view.file, []) });

@@ -61,14 +61,20 @@ export default defineRule({
     // For accounts.google.com IAM maps aud to the service account (azp); the requested audience is oaud.
     const claims = a.profile.id === 'google' ? GOOGLE_AUDIENCE_CLAIMS : AUDIENCE_CLAIMS;
     const tests = claims.length === 1 ? (binding.claims[claims[0]!] ?? NO_TESTS) : claims.flatMap((c) => binding.claims[c] ?? []);
-    const pins = tests.filter(isPin);
-    if (tests.some((c) => c.kind === 'unknown' || c.kind === 'cel')) return;
+    // Counted in one pass rather than with a list of pins and closures: nearly every trust has one exact audience.
+    let pinCount = 0;
+    let patterns = false;
+    for (const c of tests) {
+      if (c.kind === 'unknown' || c.kind === 'cel') return;
+      if (c.kind === 'patterns') patterns = true;
+      if (isPin(c)) pinCount++;
+    }
     // A vacuous test (IfExists, negated, ForAllValues) is condition-bypass's finding, not this one.
-    if (pins.length === 0 && tests.some((c) => c.kind === 'patterns')) return;
+    if (pinCount === 0 && patterns) return;
     // The plan shows the OIDC provider's client-ID list, which STS checks aud against: the audience is pinned there.
-    if (pins.length === 0 && !a.profile.audienceIsIdentity && binding.providerAudiences && binding.providerAudiences.values.length > 0) return;
+    if (pinCount === 0 && !a.profile.audienceIsIdentity && binding.providerAudiences && binding.providerAudiences.values.length > 0) return;
     const level = a.profile.audienceIsIdentity ? 'error' : 'note';
-    if (pins.length === 0) {
+    if (pinCount === 0) {
       const key = keyFor(binding, claims[0]!);
       const why = a.profile.audienceIsIdentity
         ? `an identity from ${a.profile.audienceOfAnyone} can assume it`
@@ -82,8 +88,8 @@ export default defineRule({
       });
       return;
     }
-    for (const pin of pins) {
-      if (pin.kind !== 'patterns' || pin.syntax === 'exact') continue;
+    for (const pin of tests) {
+      if (!isPin(pin) || pin.syntax === 'exact') continue;
       pin.values.forEach((value, i) => {
         if (/^[*?]*\*[*?]*$/.test(value)) {
           const key = keyFor(binding, claims[0]!);

@@ -33,8 +33,9 @@ export default defineRule<{ maxSeconds: number }>({
     for (const binding of bindings) {
       if (binding.mechanism !== 'oidc' && binding.mechanism !== 'saml') continue;
       const ttl = binding.sessionTtl;
+      if (!ttl) continue;
       const { maxSeconds } = ctx.optionsFor(binding);
-      if (!ttl || ttl.seconds <= maxSeconds) continue;
+      if (ttl.seconds <= maxSeconds) continue;
       const key = `${ttl.at.file}\u0000${JSON.stringify(ttl.at.path)}`;
       if (seen.has(key)) continue;
       seen.add(key);

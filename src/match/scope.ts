@@ -178,8 +178,13 @@ export function patternChars(pins: readonly PatternConstraint[]): number {
 }
 
 function overlaps(span: Span | undefined, derived: Uint8Array | undefined): boolean {
-  if (!span || !derived) return false;
-  for (let i = span.start; i < span.end; i++) if (derived[i]) return true;
+  return span !== undefined && derivedWithin(derived, span.start, span.end);
+}
+
+/** Whether a character between start and end came from a wildcard (none did in a value without `derived`). */
+function derivedWithin(derived: Uint8Array | undefined, start: number, end: number): boolean {
+  if (!derived) return false;
+  for (let i = start; i < end; i++) if (derived[i]) return true;
   return false;
 }
 
@@ -348,8 +353,8 @@ function classify(parsed: ParsedSubject, derived: Uint8Array | undefined, witnes
     // Only a pattern that spells out `environment:` and leaves the name open admits "every environment";
     // `repo:o/r:*` admits environments too, but that is a wildcard over the whole context (any branch,
     // pull requests), judged elsewhere.
-    const keywordLiteral = !overlaps({ start: context.span.start, end: valueStart }, derived);
-    if (overlaps({ start: valueStart, end: context.span.end }, derived)) {
+    const keywordLiteral = !derivedWithin(derived, context.span.start, valueStart);
+    if (derivedWithin(derived, valueStart, context.span.end)) {
       if (keywordLiteral) result.anyEnvironment ??= witness;
     }
     else if (!result.environments.some((e) => e.name === context.value)) {

@@ -6,7 +6,11 @@
 
 export type EnvironmentClass = 'production' | 'staging' | 'development' | 'test';
 
-const WORDS: Record<string, EnvironmentClass> = {
+/**
+ * Environment words. A Map, not an object literal: a name is looked up token by token, and a role named
+ * `my-constructor-role` found the object's inherited `constructor` (a function) as its environment.
+ */
+const WORDS = new Map<string, EnvironmentClass>(Object.entries({
   prod: 'production',
   production: 'production',
   prd: 'production',
@@ -23,11 +27,11 @@ const WORDS: Record<string, EnvironmentClass> = {
   testing: 'test',
   qa: 'test',
   sandbox: 'test',
-};
+} satisfies Record<string, EnvironmentClass>));
 
 /** The class of an environment name ("Production", "prod-eu", "prd"), or undefined. */
 export function classifyEnvironmentName(name: string): EnvironmentClass | undefined {
-  const whole = WORDS[name.toLowerCase()];
+  const whole = WORDS.get(name.toLowerCase());
   if (whole) return whole;
   return undefined;
 }
@@ -36,7 +40,7 @@ export function classifyEnvironmentName(name: string): EnvironmentClass | undefi
 export function environmentInName(name: string): EnvironmentClass | undefined {
   const found = new Set<EnvironmentClass>();
   for (const token of name.toLowerCase().split(/[^a-z0-9]+/)) {
-    const cls = WORDS[token];
+    const cls = WORDS.get(token);
     if (cls) found.add(cls);
   }
   // A name that mentions two environments ("dev-to-prod-promoter") says nothing certain.

@@ -6,7 +6,7 @@
  */
 import type { JsonPath, Location, StaticCredential, Target } from '../model/types.js';
 import { environmentOf } from '../knowledge/environments.js';
-import { loadTrustPolicy, looksLikePolicy, type PolicyProblem } from './aws-policy.js';
+import { loadTrustPolicy, looksLikePolicy, type PolicyContext } from './aws-policy.js';
 import type { LoadResult, Loader } from './loader.js';
 import { isObject, type Json } from './json.js';
 
@@ -42,13 +42,12 @@ function tagsOf(role: Record<string, Json>): Record<string, string> | undefined 
 }
 
 function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, source: string): LoadResult {
-  const problems: PolicyProblem[] = [];
   const here = (path: JsonPath): Location => ({ file, path: rolePath.concat(path) });
   const name = typeof role['RoleName'] === 'string' ? role['RoleName'] : undefined;
   const arn = typeof role['Arn'] === 'string' ? role['Arn'] : undefined;
   const rolePathValue = typeof role['Path'] === 'string' ? role['Path'] : undefined;
   const tags = tagsOf(role);
-  const target: Target = { kind: 'aws-iam-role', name: arn ?? name ?? file, at: here([]) };
+  const target: Target = { kind: 'aws-iam-role', name: arn ?? name ?? file, at: { file, path: rolePath } };
   if (name) target.address = name;
   const account = arn ? /^arn:aws[a-z-]*:iam::([0-9]{12}):/.exec(arn)?.[1] : undefined;
   if (account) target.account = account;
@@ -58,8 +57,10 @@ function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, 
     target.environmentSource = env.source;
   }
   const docPath: JsonPath = ['AssumeRolePolicyDocument'];
+  // The document's own path, made once: every place in the policy is located under it.
+  const docBase = rolePath.concat(docPath);
   let doc = role['AssumeRolePolicyDocument'];
-  let locate = (path: JsonPath, key?: boolean): Location => (key ? { file, path: rolePath.concat(docPath, path), key } : { file, path: rolePath.concat(docPath, path) });
+  let locate = (path: JsonPath, key?: boolean): Location => (key ? { file, path: docBase.concat(path), key } : { file, path: docBase.concat(path) });
   if (typeof doc === 'string') {
     const decoded = decodePolicyString(doc);
     if (!decoded.ok) return { bindings: [], problems: [{ at: here(docPath), message: decoded.message }] };
@@ -70,17 +71,11 @@ function loadRole(role: Record<string, Json>, rolePath: JsonPath, file: string, 
       ? () => here(docPath)
       : (path, key) => (key ? { ...here(docPath), inner: path, key } : { ...here(docPath), inner: path });
   }
+  const ctx: PolicyContext = { file, locate, target, source };
   const ttl = role['MaxSessionDuration'];
-  const result = loadTrustPolicy(doc, {
-    file,
-    locate,
-    target,
-    ...(typeof ttl === 'number' ? { sessionTtl: { seconds: ttl, at: here(['MaxSessionDuration']) } } : {}),
-    ...(tags ? { tags } : {}),
-    source,
-  });
-  problems.push(...result.problems);
-  return { bindings: result.bindings, problems };
+  if (typeof ttl === 'number') ctx.sessionTtl = { seconds: ttl, at: here(['MaxSessionDuration']) };
+  if (tags) ctx.tags = tags;
+  return loadTrustPolicy(doc, ctx);
 }
 
 export const getRoleLoader: Loader = {

@@ -49,23 +49,29 @@ function keyOf(obj: Record<string, Json>, name: string): string | undefined {
 
 const isScalar = (v: Json): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
-/**
- * A string or list of strings, with the path of each string. Paths are built with concat, which allocates
- * what they hold (a spread over-allocates): a large input keeps hundreds of thousands of them.
- */
-function stringList(value: Json, path: JsonPath): Array<{ value: string; path: JsonPath }> {
-  if (isScalar(value)) return [{ value: String(value), path }];
-  const out: Array<{ value: string; path: JsonPath }> = [];
-  if (Array.isArray(value)) value.forEach((v, i) => isScalar(v) && out.push({ value: String(v), path: path.concat(i) }));
-  return out;
-}
-
 /** The strings of a string or list of strings (Action, NotAction), lower-cased; without their paths. */
 function lowerStrings(value: Json): string[] {
   if (isScalar(value)) return [String(value).toLowerCase()];
   const out: string[] = [];
   if (Array.isArray(value)) for (const v of value) if (isScalar(v)) out.push(String(v).toLowerCase());
   return out;
+}
+
+/**
+ * Operators, condition keys and Federated principals as written are read once: the same few (`StringEquals`,
+ * `token.actions.githubusercontent.com:sub`) recur in every policy of a repository, and reading them again
+ * was a tenth of loading the bench's "10000 small AWS files". What is kept never changes; the memo is bounded
+ * so that a file of a million distinct keys keeps only the first of them.
+ */
+const MEMO_ENTRIES = 1024;
+
+function memo<T>(map: Map<string, T>, written: string, read: (written: string) => T): T {
+  let found = map.get(written);
+  if (found === undefined) {
+    found = read(written);
+    if (map.size < MEMO_ENTRIES) map.set(written, found);
+  }
+  return found;
 }
 
 interface Operator {
@@ -96,59 +102,84 @@ function parseOperator(written: string): Operator {
   return op;
 }
 
-/** Lower one operator/key/value entry of a Condition block into a Constraint. */
+/**
+ * The strings of a condition value (a string, number or boolean, or a list of them) and their locations: a
+ * single value is the condition's own location, the same object (nothing changes a Location once made, and
+ * the 10,000 files of the benchmark keep one of these per condition).
+ */
+function conditionValues(raw: Json, path: JsonPath, at: Location, ctx: PolicyContext): { values: string[]; valueAt: Location[] } {
+  if (isScalar(raw)) return { values: [String(raw)], valueAt: [at] };
+  const values: string[] = [];
+  const valueAt: Location[] = [];
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i++) {
+      const v: Json = raw[i];
+      if (!isScalar(v)) continue;
+      values.push(String(v));
+      valueAt.push(ctx.locate(path.concat(i)));
+    }
+  }
+  return { values, valueAt };
+}
+
+/**
+ * Lower one operator/key/value entry of a Condition block into a Constraint. Written without a closure per
+ * entry or intermediate lists: every condition of every policy goes through here (conditions() and this
+ * were the largest part of loading the bench's "10000 small AWS files", in a CPU profile).
+ */
 function toConstraint(op: Operator, key: string, raw: Json, path: JsonPath, ctx: PolicyContext): Constraint {
   const at = ctx.locate(path);
-  const values = stringList(raw, path);
-  const common = { operator: op.written, key, at };
-  const patterns = (syntax: 'exact' | 'iam-glob', negated: boolean, caseInsensitive = false): Constraint => {
-    const c: Constraint = {
-      kind: 'patterns',
-      syntax,
-      values: values.map((v) => v.value),
-      // A single value is the condition's own location: the same object (nothing changes a Location once
-      // made, and the 10,000 files of the benchmark keep one of these per condition).
-      valueAt: values.map((v) => (v.path === path ? at : ctx.locate(v.path))),
-      operator: op.written,
-      key,
-      at,
-    };
-    if (negated) c.negated = true;
-    if (caseInsensitive) c.caseInsensitive = true;
-    if (op.ifExists) c.ifExists = true;
-    if (op.setOperator) c.setOperator = op.setOperator;
-    return c;
-  };
+  let syntax: 'exact' | 'iam-glob';
+  let negated = false;
+  let caseInsensitive = false;
   switch (op.base) {
     case 'stringequals':
-      return patterns('exact', false);
+      syntax = 'exact';
+      break;
     case 'stringnotequals':
-      return patterns('exact', true);
+      syntax = 'exact';
+      negated = true;
+      break;
     case 'stringequalsignorecase':
-      return patterns('exact', false, true);
+    case 'bool':
+      syntax = 'exact';
+      caseInsensitive = true;
+      break;
     case 'stringnotequalsignorecase':
-      return patterns('exact', true, true);
+      syntax = 'exact';
+      negated = true;
+      caseInsensitive = true;
+      break;
     case 'stringlike':
     case 'arnlike':
     case 'arnequals':
-      return patterns('iam-glob', false);
+      syntax = 'iam-glob';
+      break;
     case 'stringnotlike':
     case 'arnnotlike':
     case 'arnnotequals':
-      return patterns('iam-glob', true);
-    case 'bool':
-      return patterns('exact', false, true);
+      syntax = 'iam-glob';
+      negated = true;
+      break;
     case 'null': {
-      const first = values[0]?.value.toLowerCase();
+      const { values } = conditionValues(raw, path, at, ctx);
+      const first = values[0]?.toLowerCase();
       if (values.length === 1 && (first === 'true' || first === 'false')) {
         // "Null": "true" holds when the key is absent; "false" when it is present (aws.md §4.1).
-        return { kind: 'presence', present: first === 'false', ...common };
+        return { kind: 'presence', present: first === 'false', operator: op.written, key, at };
       }
-      return { kind: 'unknown', reason: 'Null condition with a value other than "true" or "false"', ...common };
+      return { kind: 'unknown', reason: 'Null condition with a value other than "true" or "false"', operator: op.written, key, at };
     }
     default:
-      return { kind: 'unknown', reason: `operator ${op.written} is not evaluated by fedlint`, ...common };
+      return { kind: 'unknown', reason: `operator ${op.written} is not evaluated by fedlint`, operator: op.written, key, at };
   }
+  const { values, valueAt } = conditionValues(raw, path, at, ctx);
+  const c: Constraint = { kind: 'patterns', syntax, values, valueAt, operator: op.written, key, at };
+  if (negated) c.negated = true;
+  if (caseInsensitive) c.caseInsensitive = true;
+  if (op.ifExists) c.ifExists = true;
+  if (op.setOperator) c.setOperator = op.setOperator;
+  return c;
 }
 
 /** Negate one Deny test so that it narrows the Allow it covers; undefined when IAM's semantics can't be expressed. */
@@ -185,32 +216,60 @@ function principals(statement: Record<string, Json>, basePath: JsonPath): { list
     const kind = key.toLowerCase();
     const mapped = kind === 'federated' ? 'federated' : kind === 'aws' ? 'aws' : kind === 'service' ? 'service' : undefined;
     if (!mapped) continue;
-    for (const v of stringList(value, path.concat(key))) list.push({ kind: mapped, value: v.value, path: v.path });
+    // Paths are built with concat, which allocates what they hold (a spread over-allocates).
+    const keyPath = path.concat(key);
+    if (isScalar(value)) list.push({ kind: mapped, value: String(value), path: keyPath });
+    else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const v: Json = value[i];
+        if (isScalar(v)) list.push({ kind: mapped, value: String(v), path: keyPath.concat(i) });
+      }
+    }
   }
   return { list, notPrincipal };
 }
 
 const BUILTIN_WEB_IDPS = new Set(['cognito-identity.amazonaws.com', 'accounts.google.com', 'graph.facebook.com', 'www.amazon.com']);
 
+/** What a Federated principal names, without where it is written (a DistributiveOmit of IssuerRef's `at`). */
+type IssuerOf<T> = T extends unknown ? Omit<T, 'at'> : never;
+
+interface FederatedPrincipal {
+  issuer: IssuerOf<IssuerRef>;
+  mechanism: 'oidc' | 'saml';
+  prefix?: string;
+}
+
 /** The issuer a Federated principal names, and its condition-key prefix. */
-function federatedIssuer(value: string, at: Location): { issuer: IssuerRef; mechanism: 'oidc' | 'saml'; prefix?: string } {
-  if (value.includes('*')) return { issuer: { kind: 'wildcard', written: value, at }, mechanism: 'oidc' };
+function readFederated(value: string): FederatedPrincipal {
+  if (value.includes('*')) return { issuer: { kind: 'wildcard', written: value }, mechanism: 'oidc' };
   const oidc = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/(.+)$/i.exec(value);
   if (oidc) {
     const host = normalizeIssuerHost(oidc[1]!);
     // The provider URL as registered (case, trailing slash) is what STS compares the token's iss with.
-    const issuer: IssuerRef = oidc[1] === host ? { kind: 'exact', host, at } : { kind: 'exact', host, written: oidc[1]!, at };
-    return { issuer, mechanism: 'oidc', prefix: host };
+    return { issuer: oidc[1] === host ? { kind: 'exact', host } : { kind: 'exact', host, written: oidc[1]! }, mechanism: 'oidc', prefix: host };
   }
   const saml = /^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider\/(.+)$/i.exec(value);
-  if (saml) return { issuer: { kind: 'exact', host: `saml-provider/${saml[1]!}`, at }, mechanism: 'saml', prefix: 'saml' };
+  if (saml) return { issuer: { kind: 'exact', host: `saml-provider/${saml[1]!}` }, mechanism: 'saml', prefix: 'saml' };
   const lower = value.toLowerCase();
-  if (BUILTIN_WEB_IDPS.has(lower)) return { issuer: { kind: 'exact', host: lower, at }, mechanism: 'oidc', prefix: lower };
-  return { issuer: { kind: 'unknown', reason: `Federated principal ${value} is not an OIDC or SAML provider ARN`, at }, mechanism: 'oidc' };
+  if (BUILTIN_WEB_IDPS.has(lower)) return { issuer: { kind: 'exact', host: lower }, mechanism: 'oidc', prefix: lower };
+  return { issuer: { kind: 'unknown', reason: `Federated principal ${value} is not an OIDC or SAML provider ARN` }, mechanism: 'oidc' };
+}
+
+const readPrincipals = new Map<string, FederatedPrincipal>();
+
+/** The issuer a Federated principal names, written at `at` (principals are read once per value, as keys are). */
+function federatedIssuer(value: string, at: Location): { issuer: IssuerRef; mechanism: 'oidc' | 'saml'; prefix?: string } {
+  const read = memo(readPrincipals, value, readFederated);
+  const issuer = { ...read.issuer, at } as IssuerRef;
+  return read.prefix === undefined ? { issuer, mechanism: read.mechanism } : { issuer, mechanism: read.mechanism, prefix: read.prefix };
 }
 
 /** Keys that are about the AWS request context, not the token: they apply to every principal. */
 const CONTEXT_PREFIXES = new Set(['aws', 'sts', 'iam', 'ec2', 'lambda', 's3', 'kms', 'organizations', 'rolesanywhere', 'eks']);
+
+const readOperators = new Map<string, Operator>();
+const readKeys = new Map<string, { prefix: string; claim: string }>();
 
 function splitKey(key: string): { prefix: string; claim: string } {
   const colon = key.lastIndexOf(':');
@@ -238,13 +297,13 @@ function conditions(statement: Record<string, Json>, basePath: JsonPath, ctx: Po
   const result: ParsedCondition[] = [];
   for (const opName of Object.keys(operators)) {
     const block = operators[opName];
-    const op = parseOperator(opName);
+    const op = memo(readOperators, opName, parseOperator);
     if (!isObject(block)) {
       problems.push({ at: ctx.locate(path.concat(opName)), message: `condition operator ${opName} must map keys to values` });
       continue;
     }
     for (const key of Object.keys(block)) {
-      const { prefix, claim } = splitKey(key);
+      const { prefix, claim } = memo(readKeys, key, splitKey);
       result.push({ prefix, claim, key, operator: opName, constraint: toConstraint(op, key, block[key], path.concat(opName, key), ctx) });
     }
   }
@@ -313,7 +372,7 @@ export function loadTrustPolicy(doc: Json, ctx: PolicyContext): PolicyLoadResult
     // Allow + NotAction grants every action it does not list: for the trust, treat it as any action.
     bindings.push(...bindingsOfStatement(p, conds, acts.not ? ['*'] : acts.list, path, ctx));
   }
-  return { bindings: bindings.filter((b) => applyDenies(b, denies)), problems };
+  return { bindings: denies.length === 0 ? bindings : bindings.filter((b) => applyDenies(b, denies)), problems };
 }
 
 function bindingsOfStatement(
@@ -325,47 +384,58 @@ function bindingsOfStatement(
 ): TrustBinding[] {
   const out: TrustBinding[] = [];
   const origin = ctx.locate(path);
-  // The principal's location is both where its issuer is written and principalAt: one object for both.
-  const base = (at: Location, mechanism: TrustBinding['mechanism'], issuer: IssuerRef): TrustBinding => {
-    const binding: TrustBinding = {
-      provider: 'aws',
-      target: ctx.target,
-      mechanism,
-      issuer,
-      claims: {},
-      foreignKeys: [],
-      context: {},
-      actions: acts,
-      origin,
-      principalAt: at,
-      source: ctx.source,
-    };
-    if (ctx.sessionTtl) binding.sessionTtl = ctx.sessionTtl;
-    if (ctx.tags) binding.tags = ctx.tags;
-    return binding;
-  };
-  // Each Federated principal's issuer is read once, for the prefixes of all of them and for its own binding.
-  const located = p.list.map((principal) => {
+  // Each Federated principal's issuer is read once, for the prefixes of all of them and for its own binding;
+  // the principal's location is both where its issuer is written and principalAt: one object for both.
+  const ats: Location[] = [];
+  const federated: Array<ReturnType<typeof federatedIssuer> | undefined> = [];
+  const federatedPrefixes = new Set<string>();
+  for (const principal of p.list) {
     const at = ctx.locate(principal.path);
-    return { principal, at, federated: principal.kind === 'federated' ? federatedIssuer(principal.value, at) : undefined };
-  });
-  const federatedPrefixes = new Set(located.flatMap(({ federated }) => (federated?.prefix ? [federated.prefix] : [])));
-  for (const { principal, at, federated } of located) {
+    const f = principal.kind === 'federated' ? federatedIssuer(principal.value, at) : undefined;
+    ats.push(at);
+    federated.push(f);
+    if (f?.prefix) federatedPrefixes.add(f.prefix);
+  }
+  for (let i = 0; i < p.list.length; i++) {
+    const principal = p.list[i]!;
+    const at = ats[i]!;
+    const f = federated[i];
+    let binding: TrustBinding | undefined;
+    let prefix: string | undefined;
     if (p.notPrincipal) {
       // Allow + NotPrincipal grants everyone except the listed principals.
-      out.push(withConditions(base(at, 'aws-principal', { kind: 'wildcard', written: `NotPrincipal ${principal.value}`, at }), conds, undefined, federatedPrefixes));
-      continue;
-    }
-    if (federated) {
-      out.push(withConditions(base(at, federated.mechanism, federated.issuer), conds, federated.prefix, federatedPrefixes));
+      binding = newBinding(ctx, acts, origin, at, 'aws-principal', { kind: 'wildcard', written: `NotPrincipal ${principal.value}`, at });
+    } else if (f) {
+      binding = newBinding(ctx, acts, origin, at, f.mechanism, f.issuer);
+      prefix = f.prefix;
     } else if (principal.kind === 'any' || (principal.kind === 'aws' && principal.value === '*')) {
-      out.push(withConditions(base(at, 'aws-principal', { kind: 'wildcard', written: principal.value, at }), conds, undefined, federatedPrefixes));
+      binding = newBinding(ctx, acts, origin, at, 'aws-principal', { kind: 'wildcard', written: principal.value, at });
     } else if (principal.kind === 'service') {
-      out.push(withConditions(base(at, 'service', { kind: 'exact', host: principal.value.toLowerCase(), at }), conds, undefined, federatedPrefixes));
+      binding = newBinding(ctx, acts, origin, at, 'service', { kind: 'exact', host: principal.value.toLowerCase(), at });
     }
     // Specific AWS account or role principals are not federation; they produce no binding.
+    if (binding) out.push(withConditions(binding, conds, prefix, federatedPrefixes));
   }
   return out;
+}
+
+function newBinding(ctx: PolicyContext, acts: string[], origin: Location, at: Location, mechanism: TrustBinding['mechanism'], issuer: IssuerRef): TrustBinding {
+  const binding: TrustBinding = {
+    provider: 'aws',
+    target: ctx.target,
+    mechanism,
+    issuer,
+    claims: {},
+    foreignKeys: [],
+    context: {},
+    actions: acts,
+    origin,
+    principalAt: at,
+    source: ctx.source,
+  };
+  if (ctx.sessionTtl) binding.sessionTtl = ctx.sessionTtl;
+  if (ctx.tags) binding.tags = ctx.tags;
+  return binding;
 }
 
 function withConditions(binding: TrustBinding, conds: ParsedCondition[], prefix: string | undefined, federatedPrefixes: Set<string>): TrustBinding {

@@ -71,13 +71,13 @@ export interface LoadedInput {
   /** Where the first levels of the JSON text are (large files), for PositionResolver. */
   jsonIndex?: JsonIndex;
   kind?: string;
-  bindings: TrustBinding[];
-  credentials: StaticCredential[];
-  problems: LoadProblem[];
+  bindings: readonly TrustBinding[];
+  credentials: readonly StaticCredential[];
+  problems: readonly LoadProblem[];
   gcp?: GcpFacts;
   addresses?: Array<{ path: JsonPath; address: string }>;
   /** Errors that need no position resolution (unreadable, unparsable). */
-  errors: InputError[];
+  errors: readonly InputError[];
 }
 
 export interface LoadOptions {
@@ -113,36 +113,42 @@ export async function loadInput(file: string, displayName: string, options: Load
   return out;
 }
 
+const NONE: readonly never[] = [];
+
 /** Read, parse, recognise and lower one JSON input (its parsed document is garbage on return). */
 async function loadJson(file: string, displayName: string, options: LoadOptions): Promise<LoadedInput> {
-  const out: LoadedInput = { file: displayName, displayName, bindings: [], credentials: [], problems: [], errors: [] };
+  // The lists of an input are only read once it is loaded, and most are empty: they share one empty list (an
+  // input is kept for the whole run, and what it holds is copied by every collection while it is young).
+  const out: LoadedInput = { file: displayName, displayName, bindings: NONE, credentials: NONE, problems: NONE, errors: NONE };
   const read = readText(file, displayName);
   if (!read.ok) {
-    out.errors.push(read.error);
+    out.errors = [read.error];
     return out;
   }
   out.text = read.text;
   const parsed = parseJson(displayName, read.text);
   if (!parsed.ok) {
     // In a directory walk a .json file that is not ours (a tsconfig with comments) is skipped quietly.
-    if (options.explicit || MARKERS.test(read.text)) out.errors.push(parsed.error);
+    if (options.explicit || MARKERS.test(read.text)) out.errors = [parsed.error];
     return out;
   }
   const { value, index } = parsed;
   const loader = options.inputFormat ? JSON_LOADERS.find((l) => l.kind === options.inputFormat) : JSON_LOADERS.find((l) => l.sniff(value));
   if (!loader) {
     if (options.explicit) {
-      out.errors.push({
-        file: displayName,
-        line: 1,
-        column: 1,
-        message: `not a recognised input: expected one of ${JSON_LOADERS.map((l) => l.kind).join(', ')} (see --input-format)`,
-      });
+      out.errors = [
+        {
+          file: displayName,
+          line: 1,
+          column: 1,
+          message: `not a recognised input: expected one of ${JSON_LOADERS.map((l) => l.kind).join(', ')} (see --input-format)`,
+        },
+      ];
     }
     return out;
   }
   if (options.inputFormat && !loader.sniff(value)) {
-    out.errors.push({ file: displayName, line: 1, column: 1, message: `does not have the shape of ${loader.description}` });
+    out.errors = [{ file: displayName, line: 1, column: 1, message: `does not have the shape of ${loader.description}` }];
     return out;
   }
   out.kind = loader.kind;
@@ -155,8 +161,8 @@ async function loadJson(file: string, displayName: string, options: LoadOptions)
   if (read.text.length >= COLLECT_AFTER_CHARS && loader.kind === 'terraform-plan' && dropUnreadPlanParts(value as Record<string, unknown>)) await collectGarbage();
   const result = loader.load(value, displayName, displayName);
   out.bindings = result.bindings;
-  out.credentials = result.credentials ?? [];
-  out.problems = result.problems;
+  if (result.credentials) out.credentials = result.credentials;
+  if (result.problems.length > 0) out.problems = result.problems;
   if (result.gcp) out.gcp = result.gcp;
   if (result.addresses) out.addresses = result.addresses;
   return out;

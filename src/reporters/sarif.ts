@@ -14,8 +14,13 @@ function pascal(id: string): string {
  * is absolute and none names the machine's directories.
  */
 function uri(file: string, cwd: string | undefined): string {
-  return relativePath(file, cwd).split('/').map(encodeURIComponent).join('/');
+  const relative = relativePath(file, cwd);
+  // Most paths hold only what encodeURIComponent leaves as it is: they are not split and joined again.
+  return UNRESERVED_PATH.test(relative) ? relative : relative.split('/').map(encodeURIComponent).join('/');
 }
+
+/** Characters encodeURIComponent never escapes (ECMA-262 uriUnreserved), and the separator. */
+const UNRESERVED_PATH = /^[A-Za-z0-9\-_.!~*'()/]*$/;
 
 function relativePath(file: string, cwd: string | undefined): string {
   return cwd !== undefined && path.isAbsolute(file) ? path.relative(cwd, file).split(path.sep).join('/') : file;

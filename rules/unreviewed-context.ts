@@ -1,6 +1,6 @@
 import { defineRule, type RuleContext } from '../src/engine/rule.js';
 import { getRoleOutput, githubKeys, show, webIdentityTrust } from '../src/engine/examples.js';
-import { analyse, keyFor } from '../src/engine/analysis.js';
+import { analyse, keyFor, profileOf } from '../src/engine/analysis.js';
 import { classifyEnvironmentName } from '../src/knowledge/environments.js';
 import { UNREVIEWED_KINDS, contextModel, describeKind, natural, type ContextModel, type Probe, type UnreviewedKind } from '../src/knowledge/unreviewed.js';
 import { allAdmit, constraintAdmits } from '../src/match/iam.js';
@@ -43,10 +43,16 @@ export default defineRule({
     // they come from, which both name through the provider's issuer location.
     const providers = new Map<string, TrustBinding[]>();
     const members = new Map<string, TrustBinding[]>();
+    // A provider's bindings and its members' share one Location object for its issuer (gcp-trust.ts): its key
+    // is made once per object, a third as many on the bench's plan, and Map lookups reuse the string's hash.
+    const keys = new Map<Location, string>();
     for (const b of bindings) {
       if (b.provider !== 'gcp' || b.issuer.kind !== 'exact') continue;
-      if (!b.member) push(providers, locationKey(b.issuer.at), b);
-      else if (!b.member.providersUnseen) push(members, locationKey(b.issuer.at), b);
+      if (b.member?.providersUnseen) continue;
+      const at = b.issuer.at;
+      let key = keys.get(at);
+      if (key === undefined) keys.set(at, (key = locationKey(at)));
+      push(b.member ? members : providers, key, b);
     }
     const alternatives = alternativesOf(bindings);
     for (const b of bindings) {
@@ -106,14 +112,18 @@ function locationKey(at: Location): string {
  */
 function judge(b: TrustBinding, alternatives: (b: TrustBinding) => readonly TrustBinding[]): readonly Found[] {
   if (b.undetermined) return NONE;
+  // The issuer's model and its subjects come before the analysis (whose profile is profileOf's): a trust
+  // whose subjects all name reviewed code has no probe however it is pinned, and most trusts are such.
+  const profile = profileOf(b);
+  if (!profile) return NONE;
+  const model = contextModel(profile.id, b.claims['sub']);
+  if (!model || reviewedOnly(model, b.claims['sub'])) return NONE;
   const a = analyse(b);
   // Only a trust pinned to one repository (project, workspace, pipeline) is judged here. One with no identity
   // limit, or one a wildcard opens to other repositories, is subject-missing's or subject-wildcard's: that
   // finding names the wider door, and its fix (pin the repository and its branch or environment) closes
   // this one too. One mistake, one finding.
-  if (!a.profile || a.admitsNothing || a.decisive?.breadth !== 'pinned') return NONE;
-  const model = contextModel(a.profile.id, b.claims['sub']);
-  if (!model) return NONE;
+  if (a.admitsNothing || a.decisive?.breadth !== 'pinned') return NONE;
   let found: Map<string, Found> | undefined;
   for (const probe of model.probes(b.claims, b.provider)) {
     if (tokenVerdict(b.claims, probe.token, model.free) !== true) continue;
@@ -214,6 +224,56 @@ function joined(member: TrustBinding, disjunct: TrustBinding): TrustBinding {
   return { ...member, claims, foreignKeys: [...member.foreignKeys, ...disjunct.foreignKeys] };
 }
 
+/**
+ * Whether `sub` is pinned and every subject value names reviewed code, for models that tell so from the
+ * values (ContextModel.reviewedSubjects): then probes() gives none.
+ */
+function reviewedOnly(model: ContextModel, sub: readonly Constraint[] | undefined): boolean {
+  return model.reviewedSubjects !== undefined && sub !== undefined && sub.some(isPin) && model.reviewedSubjects(sub);
+}
+
+/** What the subject tests of a provider's disjuncts say for one model (ContextModel.reviewedSubjects), read once per provider. */
+type DisjunctSubjects = (model: ContextModel) => { reviewed: boolean; pinned: boolean };
+
+function disjunctSubjects(disjuncts: readonly TrustBinding[]): DisjunctSubjects {
+  const known = new Map<ContextModel, { reviewed: boolean; pinned: boolean }>();
+  return (model) => {
+    let facts = known.get(model);
+    if (!facts) {
+      facts = { reviewed: true, pinned: true };
+      for (const d of disjuncts) {
+        const sub = d.claims['sub'];
+        if (sub && !model.reviewedSubjects!(sub)) facts.reviewed = false;
+        if (!sub?.some(isPin)) facts.pinned = false;
+      }
+      known.set(model, facts);
+    }
+    return facts;
+  };
+}
+
+/**
+ * Whether judge() finds nothing on any path through member m (joined(m, d) for each disjunct d), decided from
+ * the parts without joining them. A path has m's issuer and `undetermined`, so m's profile picks its model
+ * (but for an unknown issuer, whose model the joined subjects pick); its subject tests are the disjunct's and
+ * m's together, which name only reviewed code when each part's do (reviewedSubjects reads value by value),
+ * and are pinned when either part's are. Every member of the bench's plan pins an environment: joining and
+ * analysing its paths was most of this rule's time there (see gcpProvider).
+ */
+function silentPaths(m: TrustBinding, subjects: DisjunctSubjects): boolean {
+  if (m.undetermined) return true;
+  const profile = profileOf(m);
+  if (!profile) return true;
+  if (profile.id === 'unknown') return false;
+  const model = contextModel(profile.id);
+  if (!model) return true;
+  if (!model.reviewedSubjects) return false;
+  const sub = m.claims['sub'];
+  if (sub && !model.reviewedSubjects(sub)) return false;
+  const d = subjects(model);
+  return d.reviewed && (d.pinned || (sub?.some(isPin) ?? false));
+}
+
 /** How many members a provider finding names. */
 const MAX_NAMED = 3;
 
@@ -229,9 +289,10 @@ const MAX_NAMED = 3;
  *   the context itself, the condition is not a way in.
  */
 function gcpProvider(ctx: RuleContext, disjuncts: readonly TrustBinding[], joinedMembers: readonly TrustBinding[]): void {
-  const own = disjuncts.flatMap((d) => judge(d, () => disjuncts).map((f) => ({ d, f })));
   const passing: Array<{ m: TrustBinding; prod: string | undefined; found: Array<{ d: TrustBinding; f: Found }> }> = [];
+  const subjects = disjunctSubjects(disjuncts);
   for (const m of joinedMembers) {
+    if (silentPaths(m, subjects)) continue;
     const paths = disjuncts.map((d) => ({ d, path: joined(m, d) }));
     const alternatives = paths.map((x) => x.path);
     const found = paths.flatMap(({ d, path }) => judge(path, () => alternatives).map((f) => ({ d, f })));
@@ -244,6 +305,9 @@ function gcpProvider(ctx: RuleContext, disjuncts: readonly TrustBinding[], joine
     }
   }
   if (joinedMembers.length > 0 && passing.length === 0) return;
+  // The condition's own findings count only from here on: when every member pins the context itself (every
+  // member of the bench's plan), the condition's probes are not built at all.
+  const own = disjuncts.flatMap((d) => judge(d, () => disjuncts).map((f) => ({ d, f })));
   // Without members in the inputs the condition speaks for itself; with them, through the paths they open.
   const findings = joinedMembers.length === 0 ? own : own.length > 0 ? own : passing[0]!.found;
   if (findings.length === 0) return;

@@ -181,6 +181,35 @@ describe('unreviewed-context: what it reports, and at which level', () => {
     const pr = await unreviewed(provider, member('repo:octo-org/app:pull_request'));
     expect(pr.map((f) => f.at.file)).toEqual(['input-1.json']);
   });
+
+  it('GCP: a member of the whole pool is judged through the condition, whose subject pin decides', async () => {
+    const provider = (condition: string): string =>
+      JSON.stringify(
+        {
+          attributeCondition: condition,
+          attributeMapping: { 'google.subject': 'assertion.sub' },
+          name: 'projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/github',
+          oidc: { issuerUri: 'https://token.actions.githubusercontent.com' },
+          state: 'ACTIVE',
+        },
+        null,
+        2,
+      );
+    const wholePool = JSON.stringify(
+      { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: ['principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-pool/*'] }], etag: 'x' },
+      null,
+      2,
+    );
+    // The member adds no subject: a condition naming only reviewed code leaves every path silent...
+    expect(await unreviewed(provider("assertion.sub == 'repo:octo-org/app:ref:refs/heads/main'"), wholePool)).toEqual([]);
+    // ...and one disjunct naming pull requests is a way in, though the other is reviewed.
+    const found = await unreviewed(
+      provider("assertion.sub == 'repo:octo-org/app:ref:refs/heads/main' || assertion.sub == 'repo:octo-org/app:pull_request'"),
+      wholePool,
+    );
+    expect(found.map((f) => f.ruleId)).toEqual(['unreviewed-context']);
+    expect(found[0]!.message).toContain('pull_request');
+  });
 });
 
 describe('unreviewed-context: subject readers and twins', () => {

@@ -69,6 +69,13 @@ export interface ContextModel {
    */
   free(claim: string): boolean;
   probes(claims: ClaimTests, provider: Provider): Probe[];
+  /**
+   * Whether every value of these tests on `sub` names reviewed code, so that probes() gives none while `sub`
+   * is pinned, whatever else is tested. It reads value by value: for lists that are ANDed (a GCP member's
+   * limit and a disjunct of its provider's condition) it holds when it holds for each, which lets the rule
+   * skip joining them. Absent where only the probes themselves tell.
+   */
+  reviewedSubjects?(tests: readonly Constraint[]): boolean;
   /** How to pin the trust to reviewed code, for messages. */
   fix: string;
 }
@@ -392,7 +399,10 @@ const github: ContextModel = {
   reference: 'reference/idps.md §1.2',
   free: (claim) => GITHUB_FREE.has(claim) || claim.startsWith('repo_property_'),
   fix: 'Pin a protected branch (`ref:refs/heads/main`) or an environment with required reviewers (`environment:production`)',
+  reviewedSubjects: reviewedOnly,
   probes(tests) {
+    // Most subjects of real trusts name reviewed code: they are answered before the closures below are made.
+    if (pinned(tests, 'sub') && reviewedOnly(tests['sub']!)) return [];
     const probes: Probe[] = [];
     const pull = (sub: string, who: GithubWho, via?: Probe['via']): Probe => {
       const p: Probe = {
@@ -410,7 +420,6 @@ const github: ContextModel = {
       return p;
     };
     if (pinned(tests, 'sub')) {
-      if (reviewedOnly(tests['sub']!)) return probes;
       for (const f of admittedFills(tests['sub'], GITHUB_FILLS)) {
         if (probes.length >= MAX_PROBES) break;
         const s = readGithubSubject(f.value);

@@ -117,7 +117,7 @@ function judge(b: TrustBinding, alternatives: (b: TrustBinding) => readonly Trus
   const profile = profileOf(b);
   if (!profile) return NONE;
   const model = contextModel(profile.id, b.claims['sub']);
-  if (!model || reviewedOnly(model, b.claims['sub'])) return NONE;
+  if (!model || pinnedToReviewed(model, b.claims['sub'])) return NONE;
   const a = analyse(b);
   // Only a trust pinned to one repository (project, workspace, pipeline) is judged here. One with no identity
   // limit, or one a wildcard opens to other repositories, is subject-missing's or subject-wildcard's: that
@@ -228,7 +228,7 @@ function joined(member: TrustBinding, disjunct: TrustBinding): TrustBinding {
  * Whether `sub` is pinned and every subject value names reviewed code, for models that tell so from the
  * values (ContextModel.reviewedSubjects): then probes() gives none.
  */
-function reviewedOnly(model: ContextModel, sub: readonly Constraint[] | undefined): boolean {
+function pinnedToReviewed(model: ContextModel, sub: readonly Constraint[] | undefined): boolean {
   return model.reviewedSubjects !== undefined && sub !== undefined && sub.some(isPin) && model.reviewedSubjects(sub);
 }
 

@@ -49,7 +49,7 @@ function keyOf(obj: Record<string, Json>, name: string): string | undefined {
 
 const isScalar = (v: Json): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
-/** The strings of a string or list of strings (Action, NotAction), lower-cased; without their paths. */
+/** The strings of a string or list of strings (Action, NotAction, a Null test), lower-cased; without their paths. */
 function lowerStrings(value: Json): string[] {
   if (isScalar(value)) return [String(value).toLowerCase()];
   const out: string[] = [];
@@ -162,8 +162,9 @@ function toConstraint(op: Operator, key: string, raw: Json, path: JsonPath, ctx:
       negated = true;
       break;
     case 'null': {
-      const { values } = conditionValues(raw, path, at, ctx);
-      const first = values[0]?.toLowerCase();
+      // Only the values are read here: no location is made for them.
+      const values = lowerStrings(raw);
+      const first = values[0];
       if (values.length === 1 && (first === 'true' || first === 'false')) {
         // "Null": "true" holds when the key is absent; "false" when it is present (aws.md §4.1).
         return { kind: 'presence', present: first === 'false', operator: op.written, key, at };

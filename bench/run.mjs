@@ -8,8 +8,13 @@
  * timed runs do not load. Runs of fedlint and of its baseline alternate, so a machine that gets busier
  * during the benchmark slows both. Medians of --runs runs (at least 3).
  *
+ * For the scenarios with a time target, the runs also alternate with fedlint cut short after reading and
+ * after loading its inputs (bench/phases.ts, bundled from this checkout's source), for a second table:
+ * where the time beyond the baseline goes.
+ *
  * Usage: node bench/run.mjs [--runs N] [--only ID,ID] [--bin PATH] [--inputs DIR] [--keep]
- *   --bin     the fedlint executable to time (default: bin/fedlint.js of this checkout; build it first)
+ *   --bin     the fedlint executable to time (default: bin/fedlint.js of this checkout; build it first); the
+ *             phases are always bundled from this checkout
  *   --inputs  reuse inputs written by `node bench/generate.mjs DIR` instead of generating them
  *   --keep    keep the generated inputs (their folder is printed)
  * Exit code 1 when a target is missed.
@@ -21,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateAll } from './generate.mjs';
+import { buildPhases } from './phases-build.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
@@ -65,11 +71,12 @@ function scenarios(m) {
       fedlint: ['--format', 'sarif', m.planLarge.path],
       baseline: json('planLarge'),
       target: 2.5,
+      phases: true,
       // Peak RSS at most 3x the file size + 100 MB.
       rssTarget: 3 * m.planLarge.bytes + 100 * MB,
     },
     { id: 'files-small', title: `${m.filesSmall.files} small AWS files, sarif`, input: mb(m.filesSmall.bytes), fedlint: ['--format', 'sarif', m.filesSmall.path], baseline: json('filesSmall') },
-    { id: 'files-large', title: `${m.filesLarge.files} small AWS files, sarif`, input: mb(m.filesLarge.bytes), fedlint: ['--format', 'sarif', m.filesLarge.path], baseline: json('filesLarge'), target: 2 },
+    { id: 'files-large', title: `${m.filesLarge.files} small AWS files, sarif`, input: mb(m.filesLarge.bytes), fedlint: ['--format', 'sarif', m.filesLarge.path], baseline: json('filesLarge'), target: 2, phases: true },
     { id: 'module-small', title: `Terraform module, ${m.moduleSmall.files} .tf files, sarif`, input: mb(m.moduleSmall.bytes), fedlint: ['--format', 'sarif', m.moduleSmall.path], baseline: { kind: 'read', argv: json('moduleSmall').argv } },
     { id: 'module-large', title: `Terraform module, ${m.moduleLarge.files} .tf files, sarif`, input: mb(m.moduleLarge.bytes), fedlint: ['--format', 'sarif', m.moduleLarge.path], baseline: { kind: 'read', argv: json('moduleLarge').argv } },
   ];
@@ -119,17 +126,29 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** fedlint and its baseline, alternating: warm-up, `runs` timed runs each, then `runs` memory runs each. */
-function measure(s, cwd) {
+/** The phases a run is cut short after (bench/phases.ts), in the order a run goes through them. */
+const PHASES = [
+  { id: 'read', title: 'read + parse' },
+  { id: 'load', title: 'loaded' },
+];
+
+/**
+ * fedlint and its baseline (and, for `s.phases`, fedlint cut short after each phase), alternating: warm-up,
+ * `runs` timed runs each, then `runs` memory runs of fedlint and the baseline.
+ */
+function measure(s, cwd, phasesBundle) {
   const commands = { fedlint: [bin, ...s.fedlint], baseline: s.baseline.argv };
+  if (s.phases) for (const p of PHASES) commands[p.id] = [phasesBundle, p.id, s.fedlint[s.fedlint.length - 1]];
   for (const argv of Object.values(commands)) once(argv, cwd, false);
-  const time = { fedlint: [], baseline: [] };
+  const time = Object.fromEntries(Object.keys(commands).map((who) => [who, []]));
   const rss = { fedlint: [], baseline: [] };
   for (let i = 0; i < runs; i++) for (const [who, argv] of Object.entries(commands)) time[who].push(once(argv, cwd, false).ms);
-  for (let i = 0; i < runs; i++) for (const [who, argv] of Object.entries(commands)) rss[who].push(once(argv, cwd, true).rss);
+  for (let i = 0; i < runs; i++) for (const who of Object.keys(rss)) rss[who].push(once(commands[who], cwd, true).rss);
+  const phases = s.phases ? Object.fromEntries(PHASES.map((p) => [p.id, median(time[p.id])])) : undefined;
   return {
     fedlint: { ms: median(time.fedlint), rss: median(rss.fedlint) },
     baseline: { ms: median(time.baseline), rss: median(rss.baseline) },
+    phases,
   };
 }
 
@@ -138,7 +157,7 @@ const mib = (v) => `${Math.round(v / MB)} MB`;
 /** A ratio; with a third decimal when two would hide which side of its target it is on. */
 const x = (v, target) => `${target !== undefined && Math.abs(v - target) < 0.005 ? v.toFixed(3) : v.toFixed(2)}x`;
 
-function main() {
+async function main() {
   const inputs = opts.inputs ? path.resolve(opts.inputs) : mkdtempSync(path.join(os.tmpdir(), 'fedlint-bench-'));
   try {
     if (!opts.inputs) process.stderr.write(`generating inputs in ${inputs}\n`);
@@ -146,13 +165,14 @@ function main() {
     const only = opts.only ? new Set(opts.only.split(',')) : undefined;
     const all = scenarios(manifest);
     const chosen = all.filter((s) => !only || only.has(s.id));
+    const phasesBundle = chosen.some((s) => s.phases) ? await buildPhases() : undefined;
     const results = new Map();
     const failures = [];
     // Read before the runs, whose own processes would count: the load other processes put on the machine.
     const loadBefore = os.loadavg()[0];
     for (const s of chosen) {
       process.stderr.write(`${s.id}…\n`);
-      results.set(s.id, measure(s, inputs));
+      results.set(s.id, measure(s, inputs, phasesBundle));
     }
     const cpus = os.availableParallelism?.() ?? os.cpus().length;
     const lines = [];
@@ -193,6 +213,19 @@ function main() {
         lines.push(`| ${c.title} | ${x(bytes)} | ${ms(small)} | ${ms(large)} | ${x(ratio, SCALING_TARGET)} | ≤ ${SCALING_TARGET}x ${ok ? 'met' : '**missed**'} |`);
       }
     }
+    const phased = chosen.filter((s) => results.get(s.id).phases);
+    if (phased.length > 0) {
+      lines.push('');
+      lines.push('Where the time goes: fedlint cut short after reading and parsing its inputs, and after loading them (recognised and lowered to trusts, before the rules), beside the whole run; ratios to the baseline.');
+      lines.push('');
+      lines.push(`| scenario | baseline | ${PHASES.map((p) => `fedlint, ${p.title}`).join(' | ')} | fedlint, whole run |`);
+      lines.push(`|---|---:|${PHASES.map(() => '---:|').join('')}---:|`);
+      for (const s of phased) {
+        const r = results.get(s.id);
+        const cell = (v) => `${ms(v)} (${x(v / r.baseline.ms)})`;
+        lines.push(`| ${s.title} | ${ms(r.baseline.ms)} | ${PHASES.map((p) => cell(r.phases[p.id])).join(' | ')} | ${cell(r.fedlint.ms)} |`);
+      }
+    }
     lines.push('');
     if (loadBefore >= 1) lines.push(`Warning: the load average was ${loadBefore.toFixed(1)} on ${cpus} CPUs before the runs: other processes were using the machine, and the timings show it.`);
     lines.push(failures.length === 0 ? 'All targets met.' : `Targets missed:\n${failures.map((f) => `- ${f}`).join('\n')}`);
@@ -205,4 +238,4 @@ function main() {
   }
 }
 
-main();
+await main();

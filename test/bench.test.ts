@@ -5,11 +5,14 @@
  * resources of about 1.4 KB each, the file tree holds N files, the module about the bytes asked for).
  * The benchmark itself (`npm run bench`) is not run here: its timings are too noisy for a test.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAll, generatePlan, sizes, type Manifest, type ManifestEntry } from '../bench/generate.mjs';
+import { loadPhase } from '../bench/phases.js';
+import { buildPhases } from '../bench/phases-build.mjs';
 import { RULES } from '../rules/index.js';
 import { analysePaths, type Analysis } from '../src/cli/main.js';
 
@@ -85,4 +88,42 @@ describe('bench/generate.mjs', () => {
       if (key !== 'single') expect(entry.planted.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('bench/phases.ts (the "where the time goes" table)', () => {
+  let bundle: string;
+  beforeAll(async () => {
+    bundle = await buildPhases();
+  });
+
+  /** Run the bundle as npm run bench does: in the input's folder, on the input's name. */
+  function phase(name: string, entry: ManifestEntry): { status: number | null; out: Record<string, number> } {
+    const r = spawnSync(process.execPath, [bundle, name, path.basename(entry.path)], { cwd: path.join(dir, path.dirname(entry.path)), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return { status: r.status, out: JSON.parse(r.stdout) as Record<string, number> };
+  }
+
+  it('reads and parses every generated file, and loads each into trusts without an error', () => {
+    const files = manifest.filesSmall.files!;
+    expect(phase('read', manifest.filesSmall)).toEqual({ status: 0, out: { files, parsed: files } });
+    const loaded = phase('load', manifest.filesSmall);
+    expect(loaded.status).toBe(0);
+    expect(loaded.out).toMatchObject({ inputs: files, errors: 0 });
+    // Every generated file is one role that trusts at least one federated principal.
+    expect(loaded.out['bindings']).toBeGreaterThanOrEqual(files);
+    expect(phase('read', manifest.planSmall)).toEqual({ status: 0, out: { files: 1, parsed: 1 } });
+  });
+
+  it('bundled, loads what the source loads', async () => {
+    const planDir = path.join(dir, path.dirname(manifest.planSmall.path));
+    const direct = await loadPhase([path.basename(manifest.planSmall.path)], planDir);
+    expect(direct.bindings).toBeGreaterThan(manifest.planSmall.resources! / 10);
+    expect(phase('load', manifest.planSmall)).toEqual({ status: 0, out: direct });
+  });
+
+  it('refuses an unknown phase with a usage line and exit code 2', () => {
+    const r = spawnSync(process.execPath, [bundle, 'lint', '.'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^usage: node phases\.mjs read\|load PATH\.\.\.\n$/);
+  });
 });

@@ -9,7 +9,7 @@
  * during the benchmark slows both. Medians of --runs runs (at least 3).
  *
  * For the scenarios with a time target, the runs also alternate with fedlint cut short after reading and
- * after loading its inputs (bench/phases.ts, bundled from this checkout's source), for a second table:
+ * after loading its inputs (bench/phases.ts, bundled from this checkout's source), for one more table:
  * where the time beyond the baseline goes.
  *
  * Usage: node bench/run.mjs [--runs N] [--only ID,ID] [--bin PATH] [--inputs DIR] [--keep]

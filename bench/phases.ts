@@ -8,8 +8,8 @@
  *
  * bench/run.mjs bundles this file from the checkout's source (bench/phases-build.mjs) and runs the bundle in a
  * process of its own per phase, as it runs fedlint: the difference between two phases is the cost of the
- * work between them, startup included in both. What a phase did is printed as one line of JSON, which the
- * tests compare with a whole run.
+ * work between them, startup included in both (the bundle starts in about the time the CLI does). What a
+ * phase did is printed as one line of JSON, which test/bench.test.ts checks.
  *
  * Usage (of the bundle): node phases.mjs read|load PATH...
  */

@@ -1,3 +1,2 @@
 /** Types of bench/phases-build.mjs, for the test that runs the bundle (test/bench.test.ts). */
-export const PHASES_BUNDLE: string;
 export function buildPhases(): Promise<string>;

@@ -11,7 +11,7 @@ import { bundleOptions } from '../scripts/bundle-options.mjs';
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the bundle is written. */
-export const PHASES_BUNDLE = path.join(ROOT, 'node_modules', '.cache', 'fedlint-bench', 'phases.mjs');
+const PHASES_BUNDLE = path.join(ROOT, 'node_modules', '.cache', 'fedlint-bench', 'phases.mjs');
 
 /** Write the bundle and return its path. */
 export async function buildPhases() {

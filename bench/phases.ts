@@ -18,11 +18,11 @@ import { loadPaths } from '../src/cli/main.js';
 import { discover } from '../src/discover/index.js';
 import { parseJson, readText } from '../src/loaders/read.js';
 
-export const PHASES = ['read', 'load'] as const;
-export type Phase = (typeof PHASES)[number];
+const PHASES = ['read', 'load'] as const;
+type Phase = (typeof PHASES)[number];
 
 /** JSON files found (Terraform modules are not part of this phase), and how many of them read and parsed. */
-export async function readPhase(paths: readonly string[], cwd: string): Promise<{ files: number; parsed: number }> {
+async function readPhase(paths: readonly string[], cwd: string): Promise<{ files: number; parsed: number }> {
   const { files } = await discover(paths, cwd);
   let parsed = 0;
   for (const file of files) {
